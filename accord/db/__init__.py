@@ -1,0 +1,1 @@
+"""Infrastructure: engine creation, system tables, migrations, dialect helpers, units of work."""

@@ -1,0 +1,63 @@
+"""The record service's use of the query engine: one page of records for the acting user."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select
+
+from accord.core.context import Context
+from accord.meta.registry import Registry
+from accord.query import (
+    Sort,
+    build_list_query,
+    compile_sql,
+    parse_filter,
+    parse_query_pairs,
+    parse_sort,
+    split_page,
+)
+
+
+def sort_for(reg: Registry, obj: str, spec: str | None) -> Sort:
+    return parse_sort(spec or "-created_at", reg, obj)
+
+
+def page_query(
+    ctx: Context,
+    reg: Registry,
+    obj: str,
+    *,
+    filter: Any,
+    sort: Sort,
+    cursor: str | None,
+    limit: int,
+    where: Sequence[ColumnElement[bool]],
+    columns: Sequence[str] | None,
+) -> Select[Any]:
+    flt = None
+    if filter is not None:
+        checked = parse_filter(filter, reg, obj)
+        if checked.node is not None:
+            flt = compile_sql(
+                checked, reg, actor=ctx.actor, now=ctx.clock.now(), tz=ctx.actor.timezone
+            )
+    return build_list_query(
+        reg,
+        obj,
+        sort=sort,
+        filter_clause=flt,
+        where=where,
+        cursor=cursor,
+        limit=limit,
+        columns=columns,
+    )
+
+
+def page(rows: Sequence[Any], sort: Sort, limit: int) -> tuple[list[Any], str | None]:
+    return split_page(rows, sort, limit)
+
+
+def query_pairs_to_filter(pairs: Iterable[tuple[str, str]]) -> dict[str, Any]:
+    return parse_query_pairs(pairs)

@@ -1,0 +1,351 @@
+"""The record service: the one way every path (API, UI, CLI, import, rules, approvals) reads and
+changes records. Each verb takes ``ctx`` and runs in the caller's unit of work; validation,
+permission scope, history, outbox events and rollups happen here and only here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from sqlalchemy import select
+
+from accord.core.context import Context
+from accord.core.errors import AccordError, BadRequest, FieldError, Invalid, NotFound
+from accord.core.ids import parse_id
+from accord.db import tables as t
+from accord.meta.fieldtypes.base import FieldValueError
+from accord.meta.registry import Registry, load
+from accord.records import access, writer
+from accord.records.codec import ObjectCodec, codec
+from accord.records.prepare import Row
+
+Record = dict[str, Any]
+MAX_PAGE = 500  # largest page of a list (also in the OpenAPI document)
+
+
+@dataclass
+class Page:
+    data: list[Record]
+    next_cursor: str | None
+
+
+@dataclass
+class RowResult:
+    index: int
+    status: Literal["created", "updated", "unchanged", "error"]
+    id: str | None = None
+    errors: list[FieldError] = field(default_factory=list)
+
+
+def _codec(ctx: Context, obj: str) -> tuple[Registry, ObjectCodec]:
+    reg = load(ctx)
+    return reg, codec(reg, obj)
+
+
+def _id(rid: Any, obj: str) -> str:
+    pid = parse_id(rid)
+    if pid is None:
+        raise NotFound("RECORD_NOT_FOUND", f"No {obj} with id {str(rid)[:64]!r}.")
+    return pid
+
+
+# --- reads -------------------------------------------------------------------------------------
+
+
+def access_record(
+    ctx: Context, obj: str, rid: Any, *, mode: access.Mode = "read", include_deleted: bool = False
+) -> Record:
+    """Load one record for the acting user, or raise NotFound (also when out of scope)."""
+    _, c = _codec(ctx, obj)
+    rid = _id(rid, obj)
+    q = select(c.table).where(c.table.c.id == rid)
+    scope = access.scope_clause(ctx, c.obj, c.table, mode)
+    if scope is not None:
+        q = q.where(scope)
+    row = ctx.conn.execute(q).mappings().first()
+    if row is None or (row["deleted_at"] is not None and not include_deleted):
+        raise NotFound("RECORD_NOT_FOUND", f"No {obj} with id {rid}.")
+    rec = c.decode(row)
+    _attach_links(ctx, c, [rec])
+    return rec
+
+
+def get(ctx: Context, obj: str, rid: Any, *, include_deleted: bool = False) -> Record:
+    return access_record(ctx, obj, rid, include_deleted=include_deleted)
+
+
+def to_json(ctx: Context, obj: str, rec: Mapping[str, Any]) -> dict[str, Any]:
+    _, c = _codec(ctx, obj)
+    return c.to_json(rec)
+
+
+def _attach_links(ctx: Context, c: ObjectCodec, recs: list[Record]) -> None:
+    if any(not fc.type.stored for fc in c.fields.values()) and recs:
+        links = writer.read_links(ctx, c, [r["id"] for r in recs])
+        for r in recs:
+            for name, fc in c.fields.items():
+                if not fc.type.stored:
+                    r[name] = links.get(r["id"], {}).get(name, [])
+
+
+def list_records(
+    ctx: Context,
+    obj: str,
+    *,
+    filter: Any = None,
+    sort: str | None = None,
+    cursor: str | None = None,
+    limit: int = 50,
+    fields: Sequence[str] | None = None,
+    deleted: bool = False,
+) -> Page:
+    """One keyset page of records matching ``filter`` in ``sort`` order."""
+    from accord.records import querying
+
+    reg, c = _codec(ctx, obj)
+    if isinstance(limit, bool) or not isinstance(limit, int) or not (1 <= limit <= MAX_PAGE):
+        raise Invalid(
+            "INVALID_LIMIT",
+            f"limit must be between 1 and {MAX_PAGE}.",
+            [FieldError("limit", "OUT_OF_RANGE", "out of range")],
+        )
+    only = _selected_fields(c, fields)
+    sort_spec = querying.sort_for(reg, obj, sort)
+    where = [c.table.c.deleted_at.is_not(None) if deleted else c.table.c.deleted_at.is_(None)]
+    scope = access.scope_clause(ctx, c.obj, c.table, "read")
+    if scope is not None:
+        where.append(scope)
+    q = querying.page_query(
+        ctx,
+        reg,
+        obj,
+        filter=filter,
+        sort=sort_spec,
+        cursor=cursor,
+        limit=limit,
+        where=where,
+        columns=_columns_for(c, only),
+    )
+    rows, nxt = querying.page(ctx.conn.execute(q).mappings().all(), sort_spec, limit)
+    recs = [c.decode(r, only) for r in rows]
+    _attach_links(ctx, c, recs)
+    return Page(recs, nxt)
+
+
+def _selected_fields(c: ObjectCodec, fields: Sequence[str] | None) -> set[str] | None:
+    if not fields:
+        return None
+    unknown = [f for f in fields if f not in c.fields and f not in c.system_fields]
+    if unknown:
+        raise Invalid(
+            "UNKNOWN_FIELD",
+            "Unknown fields requested.",
+            [FieldError(f[:64], "UNKNOWN_FIELD", f"unknown field {f[:64]!r}") for f in unknown],
+        )
+    return set(fields)
+
+
+def _columns_for(c: ObjectCodec, only: set[str] | None) -> list[str] | None:
+    if only is None:
+        return None
+    cols = [*c.system_fields, "deleted_at"]
+    for name in only:
+        fc = c.fields.get(name)
+        if fc is not None:
+            cols += fc.columns
+    return list(dict.fromkeys(cols))
+
+
+# --- writes ------------------------------------------------------------------------------------
+
+
+def create(ctx: Context, obj: str, values: Any, *, trusted: bool = False) -> Record:
+    reg, c = _codec(ctx, obj)
+    [row] = writer.create_rows(ctx, reg, c, [values], trusted=trusted)
+    if not row.ok:
+        raise Invalid("VALIDATION_FAILED", "The record is not valid.", row.errors)
+    return access_record(ctx, obj, row.system["id"])
+
+
+def update(ctx: Context, obj: str, rid: Any, values: Any, *, version: int | None) -> Record:
+    reg, c = _codec(ctx, obj)
+    rid = access_record(ctx, obj, rid, mode="write")["id"]
+    writer.update_row(ctx, reg, c, rid, values, version)
+    return access_record(ctx, obj, rid)
+
+
+def delete(ctx: Context, obj: str, rid: Any) -> None:
+    """Soft delete: the record moves to the recycle bin and can be restored."""
+    reg, c = _codec(ctx, obj)
+    rid = access_record(ctx, obj, rid, mode="write")["id"]
+    writer.set_deleted(ctx, reg, c, rid, deleted=True)
+
+
+def restore(ctx: Context, obj: str, rid: Any) -> Record:
+    reg, c = _codec(ctx, obj)
+    rid = access_record(ctx, obj, rid, mode="write", include_deleted=True)["id"]
+    writer.set_deleted(ctx, reg, c, rid, deleted=False)
+    return access_record(ctx, obj, rid)
+
+
+BULK_MODES = ("create", "upsert")
+
+
+def bulk(
+    ctx: Context,
+    obj: str,
+    rows: Sequence[Any],
+    *,
+    mode: str = "create",
+    key: str | None = None,
+    trusted: bool = False,
+    batch_size: int = 2000,
+) -> list[RowResult]:
+    """Create or upsert many records; each row succeeds or fails on its own."""
+    reg, c = _codec(ctx, obj)
+    if mode not in BULK_MODES:
+        raise BadRequest("INVALID_BULK_MODE", f"mode must be one of {', '.join(BULK_MODES)}.")
+    if mode == "upsert":
+        return _upsert(ctx, reg, c, rows, key or "id")
+    results: list[RowResult] = []
+    for start in range(0, len(rows), batch_size):
+        done = writer.create_rows(
+            ctx, reg, c, rows[start : start + batch_size], trusted=trusted, first_index=start
+        )
+        results += [_result(r, "created") for r in done]
+    return results
+
+
+def _result(r: Row, status: Literal["created", "updated"]) -> RowResult:
+    if r.ok:
+        return RowResult(r.index, status, r.system.get("id"))
+    return RowResult(r.index, "error", None, r.errors)  # nothing was stored under any id
+
+
+def _upsert(
+    ctx: Context, reg: Registry, c: ObjectCodec, rows: Sequence[Any], key: str
+) -> list[RowResult]:
+    """Existing records (matched on ``key``, in one query) are updated row by row; the rest are
+    created as one batch. Each row succeeds or fails on its own."""
+    kf = c.fields.get(key)
+    if key != "id" and (kf is None or not kf.field.unique or not kf.single):
+        raise BadRequest("INVALID_UPSERT_KEY", "The upsert key must be 'id' or a unique field.")
+    results: dict[int, RowResult] = {}
+    keyed: dict[int, Any] = {}
+    seen: set[Any] = set()
+    for i, data in enumerate(rows):
+        try:
+            value = _key_value(c, key, data)
+        except AccordError as exc:
+            results[i] = RowResult(i, "error", None, _errors_of(exc))
+            continue
+        if value in seen:
+            results[i] = RowResult(
+                i,
+                "error",
+                None,
+                [
+                    FieldError(
+                        key, "DUPLICATE_IN_BATCH", f"{key} repeats an earlier row of this batch"
+                    )
+                ],
+            )
+            continue
+        seen.add(value)
+        keyed[i] = value
+    existing = _ids_by_key(ctx, c, key, list(keyed.values()))
+    new = [i for i, v in keyed.items() if v not in existing]
+    for i in new:
+        results[i] = RowResult(i, "error")  # placeholder, replaced below
+    created = writer.create_rows(ctx, reg, c, [rows[i] for i in new], indices=new)
+    for r in created:
+        results[r.index] = _result(r, "created")
+    for i, value in keyed.items():
+        if value not in existing:
+            continue
+        data = rows[i]
+        changes = {k: v for k, v in data.items() if k not in ("id", "version")}
+        try:
+            with ctx.conn.begin_nested():
+                writer.update_row(
+                    ctx,
+                    reg,
+                    c,
+                    existing[value],
+                    changes,
+                    data.get("version"),
+                    require_version=False,
+                )
+            results[i] = RowResult(i, "updated", existing[value])
+        except AccordError as exc:
+            results[i] = RowResult(i, "error", existing[value], _errors_of(exc))
+    return [results[i] for i in range(len(rows))]
+
+
+def _errors_of(exc: AccordError) -> list[FieldError]:
+    return exc.errors or [FieldError(None, exc.code, exc.message)]
+
+
+def _key_value(c: ObjectCodec, key: str, data: Any) -> Any:
+    if not isinstance(data, Mapping) or data.get(key) is None:
+        raise Invalid(
+            "UPSERT_KEY_MISSING",
+            f"Each row needs the upsert key {key!r}.",
+            [FieldError(key, "REQUIRED", f"each row needs the upsert key {key!r}")],
+        )
+    if key == "id":
+        rid = parse_id(data[key])
+        if rid is None:
+            raise Invalid(
+                "INVALID_ID",
+                "id must be a UUID",
+                [FieldError("id", "INVALID_ID", "id must be a UUID")],
+            )
+        return rid
+    fc = c.fields[key]
+    try:
+        return fc.type.coerce(data[key], fc.field)
+    except FieldValueError as exc:
+        raise Invalid(
+            "VALIDATION_FAILED", exc.message, [FieldError(key, exc.code, exc.message)]
+        ) from None
+
+
+def _ids_by_key(ctx: Context, c: ObjectCodec, key: str, values: list[Any]) -> dict[Any, str]:
+    """Live records in the user's write scope whose ``key`` is one of ``values``."""
+    col = c.table.c.id if key == "id" else c.table.c[key]
+    scope = access.scope_clause(ctx, c.obj, c.table, "write")
+    found: dict[Any, str] = {}
+    for start in range(0, len(values), 900):
+        q = select(col, c.table.c.id).where(
+            col.in_(values[start : start + 900]), c.table.c.deleted_at.is_(None)
+        )
+        if scope is not None:
+            q = q.where(scope)
+        found.update({k: str(rid) for k, rid in ctx.conn.execute(q)})
+    return found
+
+
+# --- history -----------------------------------------------------------------------------------
+
+
+def history(
+    ctx: Context, obj: str, rid: Any, *, limit: int = 50, before: int | None = None
+) -> tuple[list[dict[str, Any]], int | None]:
+    """Field changes of one record, newest first, keyset-paginated by history id."""
+    access_record(ctx, obj, rid, include_deleted=True)
+    h = t.record_history
+    q = (
+        select(h)
+        .where(h.c.object_name == obj, h.c.record_id == _id(rid, obj))
+        .order_by(h.c.id.desc())
+        .limit(limit + 1)
+    )
+    if before is not None:
+        q = q.where(h.c.id < before)
+    rows = [dict(r) for r in ctx.conn.execute(q).mappings()]
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, (rows[-1]["id"] if more else None)

@@ -7,12 +7,13 @@ a page of 50, a bulk insert of a million rows) do no per-row definition lookups.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import Dialect, Table, bindparam, select
 
+from accord.db.prepared import Prepared
 from accord.meta.fieldtypes.base import FieldType
 from accord.meta.model import FieldDef, ObjectDef
 from accord.meta.registry import Registry
@@ -32,7 +33,7 @@ class FieldCodec:
         return self.field.name
 
 
-def _iso(v: datetime | None) -> str | None:
+def iso(v: datetime | None) -> str | None:
     if v is None:
         return None
     return v.isoformat().replace("+00:00", "Z")
@@ -46,6 +47,7 @@ class ObjectCodec:
     stored: list[FieldCodec]  # active fields with columns
     computed: list[FieldCodec]
     system_fields: tuple[str, ...]
+    plans: dict[Any, Any] = field(default_factory=dict)  # JSON plans, prepared statements
 
     @classmethod
     def build(cls, reg: Registry, name: str) -> ObjectCodec:
@@ -84,14 +86,23 @@ class ObjectCodec:
                 rec[fc.name] = fc.type.from_columns(row, fc.field)
         return rec
 
+    def by_id(self, dialect: Dialect) -> Prepared:
+        """``SELECT * … WHERE id = :rid``, prepared once per dialect."""
+        key = ("by_id", dialect.name)
+        prepared = self.plans.get(key)
+        if prepared is None:
+            stmt = select(self.table).where(self.table.c.id == bindparam("rid"))
+            prepared = self.plans[key] = Prepared(stmt, dialect)
+        return prepared  # type: ignore[no-any-return]
+
     def to_json(self, rec: Mapping[str, Any]) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for k in self.system_fields:
             if k in rec:
                 v = rec[k]
-                out[k] = _iso(v) if isinstance(v, datetime) else v
+                out[k] = iso(v) if isinstance(v, datetime) else v
         if rec.get("deleted_at") is not None:
-            out["deleted_at"] = _iso(rec["deleted_at"])
+            out["deleted_at"] = iso(rec["deleted_at"])
         for name, fc in self.fields.items():
             if name in rec:
                 v = rec[name]

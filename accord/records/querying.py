@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select
@@ -13,6 +13,7 @@ from accord.query import (
     Sort,
     build_list_query,
     compile_sql,
+    encode_cursor,
     parse_filter,
     parse_query_pairs,
     parse_sort,
@@ -53,6 +54,11 @@ def page_query(
         limit=limit,
         columns=columns,
     )
+
+
+def cursor_after(row: Mapping[str, Any], sort: Sort) -> str:
+    """The cursor of the page that starts after ``row`` (column → typed value)."""
+    return encode_cursor(sort, tuple(row[k.column] for k in sort.keys))
 
 
 def page(rows: Sequence[Any], sort: Sort, limit: int) -> tuple[list[Any], str | None]:

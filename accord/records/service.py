@@ -19,6 +19,7 @@ from accord.meta.fieldtypes.base import FieldValueError
 from accord.meta.registry import Registry, load
 from accord.records import access, writer
 from accord.records.codec import ObjectCodec, codec
+from accord.records.json_rows import json_rows, raw_columns
 from accord.records.prepare import Row
 
 Record = dict[str, Any]
@@ -60,11 +61,7 @@ def access_record(
     """Load one record for the acting user, or raise NotFound (also when out of scope)."""
     _, c = _codec(ctx, obj)
     rid = _id(rid, obj)
-    q = select(c.table).where(c.table.c.id == rid)
-    scope = access.scope_clause(ctx, c.obj, c.table, mode)
-    if scope is not None:
-        q = q.where(scope)
-    row = ctx.conn.execute(q).mappings().first()
+    row = _fetch_by_id(ctx, c, rid, mode)
     if row is None or (row["deleted_at"] is not None and not include_deleted):
         raise NotFound("RECORD_NOT_FOUND", f"No {obj} with id {rid}.")
     rec = c.decode(row)
@@ -76,18 +73,54 @@ def get(ctx: Context, obj: str, rid: Any, *, include_deleted: bool = False) -> R
     return access_record(ctx, obj, rid, include_deleted=include_deleted)
 
 
+def get_json(ctx: Context, obj: str, rid: Any) -> dict[str, Any]:
+    """``to_json(get(...))`` the short way: the row goes straight to JSON."""
+    _, c = _codec(ctx, obj)
+    rid = _id(rid, obj)
+    dialect = ctx.conn.dialect
+    scope = access.scope_clause(ctx, c.obj, c.table, "read")
+    if scope is None:
+        prepared = c.by_id(dialect)
+        keys, row = prepared.keys, prepared.first_raw(ctx.conn, rid=rid)
+    else:
+        q = raw_columns(select(c.table).where(c.table.c.id == rid, scope))
+        result = ctx.conn.execute(q)
+        keys, row = tuple(result.keys()), result.first()
+    plan = json_rows(c, keys, dialect, None)
+    if row is None or row[keys.index("deleted_at")] is not None:
+        raise NotFound("RECORD_NOT_FOUND", f"No {obj} with id {rid}.")
+    [rec] = plan.convert([row])
+    _attach_links_json(ctx, c, [rec])
+    return rec
+
+
+def _fetch_by_id(ctx: Context, c: ObjectCodec, rid: str, mode: access.Mode) -> Any:
+    scope = access.scope_clause(ctx, c.obj, c.table, mode)
+    if scope is None:
+        return c.by_id(ctx.conn.dialect).first(ctx.conn, rid=rid)
+    q = select(c.table).where(c.table.c.id == rid, scope)
+    return ctx.conn.execute(q).mappings().first()
+
+
 def to_json(ctx: Context, obj: str, rec: Mapping[str, Any]) -> dict[str, Any]:
     _, c = _codec(ctx, obj)
     return c.to_json(rec)
 
 
-def _attach_links(ctx: Context, c: ObjectCodec, recs: list[Record]) -> None:
-    if any(not fc.type.stored for fc in c.fields.values()) and recs:
+def _attach_links(
+    ctx: Context, c: ObjectCodec, recs: list[Record], *, as_json: bool = False
+) -> None:
+    linked = [fc for fc in c.fields.values() if not fc.type.stored]
+    if linked and recs:
         links = writer.read_links(ctx, c, [r["id"] for r in recs])
         for r in recs:
-            for name, fc in c.fields.items():
-                if not fc.type.stored:
-                    r[name] = links.get(r["id"], {}).get(name, [])
+            for fc in linked:
+                ids = links.get(r["id"], {}).get(fc.name, [])
+                r[fc.name] = fc.type.to_json(ids, fc.field) if as_json else ids
+
+
+def _attach_links_json(ctx: Context, c: ObjectCodec, recs: list[dict[str, Any]]) -> None:
+    _attach_links(ctx, c, recs, as_json=True)
 
 
 def list_records(
@@ -100,8 +133,10 @@ def list_records(
     limit: int = 50,
     fields: Sequence[str] | None = None,
     deleted: bool = False,
+    as_json: bool = False,
 ) -> Page:
-    """One keyset page of records matching ``filter`` in ``sort`` order."""
+    """One keyset page of records matching ``filter`` in ``sort`` order (as JSON records when
+    ``as_json``: the rows go straight to JSON)."""
     from accord.records import querying
 
     reg, c = _codec(ctx, obj)
@@ -128,6 +163,15 @@ def list_records(
         where=where,
         columns=_columns_for(c, only),
     )
+    if as_json:
+        result = ctx.conn.execute(raw_columns(q))
+        plan = json_rows(c, tuple(result.keys()), ctx.conn.dialect, only)
+        raw = result.all()
+        more = len(raw) > limit
+        nxt = querying.cursor_after(plan.typed(raw[limit - 1]), sort_spec) if more else None
+        data = plan.convert(raw[:limit])
+        _attach_links_json(ctx, c, data)
+        return Page(data, nxt)
     rows, nxt = querying.page(ctx.conn.execute(q).mappings().all(), sort_spec, limit)
     recs = [c.decode(r, only) for r in rows]
     _attach_links(ctx, c, recs)

@@ -88,6 +88,8 @@ def gadget(ctx: Context, unique: str) -> str:
                     "options": {"format": "G-{0000}"},
                 },
                 {"name": "site", "type": "address", "label": _l("Address", "地址")},
+                {"name": "seen_at", "type": "datetime", "label": _l("Seen", "见面时间")},
+                {"name": "born", "type": "date", "label": _l("Born", "生日")},
                 {
                     "name": "code",
                     "type": "text",
@@ -185,3 +187,42 @@ def test_two_character_chinese_search_falls_back_to_substring_scan(
     assert [h["title"] for h in hits] == ["华为路由器"]
     hits = search(ctx, "华为路由", [gadget])
     assert len(hits) == 1
+
+
+def test_the_json_fast_path_answers_what_to_json_of_the_record_does(
+    ctx: Context, gadget: str, unique: str
+) -> None:
+    # Given records using currency, formula, tags, many-to-many, auto-number, address, choices
+    cust = records.create(ctx, "customer", {"name": f"json path {unique}"})
+    full = records.create(
+        ctx,
+        gadget,
+        {
+            "name": "full",
+            "country": "cn",
+            "city": "shanghai",
+            "price": "3.25",
+            "qty": 4,
+            "tags": ["a", "b"],
+            "related": [cust["id"]],
+            "site": {"province": "广东省", "city": "深圳市"},
+            "code": "ABC",
+            "seen_at": "2026-03-01T08:00:00.250+08:00",
+            "born": "1990-02-28",
+        },
+    )
+    empty = records.create(
+        ctx, gadget, {"name": "empty", "price": "1", "seen_at": "0999-12-31T23:59:59Z"}
+    )
+    # When read through the record and through the row → JSON path
+    for rec in (full, empty):
+        expected = records.to_json(ctx, gadget, records.get(ctx, gadget, rec["id"]))
+        # Then both give the same JSON, for one record and for a page, with and without fields=
+        assert records.get_json(ctx, gadget, rec["id"]) == expected
+    assert records.get_json(ctx, gadget, full["id"])["seen_at"] == "2026-03-01T00:00:00.250000Z"
+    page = records.list_records(ctx, gadget, sort="name", as_json=True)
+    assert page.data == [
+        records.to_json(ctx, gadget, r) for r in records.list_records(ctx, gadget, sort="name").data
+    ]
+    picked = records.list_records(ctx, gadget, fields=["price", "site"], as_json=True).data
+    assert picked[0]["price"] is not None and "qty" not in picked[0] and "id" in picked[0]

@@ -5,15 +5,15 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import yaml
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import Depends, Query, Request
 from starlette.responses import Response
 
-from accord.api.deps import ReadCtx, WriteCtx
+from accord.api.deps import ReadCtx, WriteCtx, api_router
 from accord.api.responses import json_response
 from accord.core.errors import BadRequest, Forbidden
 from accord.meta import service as meta
 
-router = APIRouter(prefix="/api/v1/config", tags=["metadata"])
+router = api_router(prefix="/api/v1/config", tags=["metadata"])
 
 
 @router.get("", summary="Export the configuration (YAML, or JSON with ?format=json)")

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query
+from fastapi import Body, Query
 from starlette.responses import Response
 
-from accord.api.deps import ReadCtx, WriteCtx
+from accord.api.deps import ReadCtx, WriteCtx, api_router
 from accord.api.responses import json_response
 from accord.core.context import Context
 from accord.core.errors import Forbidden
 from accord.meta import service as meta
 from accord.meta.serialize import field_to_dict, object_to_dict
 
-router = APIRouter(prefix="/api/v1/objects", tags=["metadata"])
+router = api_router(prefix="/api/v1/objects", tags=["metadata"])
 
 
 def _admin(ctx: Context) -> None:

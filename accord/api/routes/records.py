@@ -5,16 +5,16 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Header, Request
+from fastapi import Body, Header, Request
 from starlette.responses import Response
 
-from accord.api.deps import ReadCtx, WriteCtx
+from accord.api.deps import ReadCtx, WriteCtx, api_router
 from accord.api.responses import json_response
 from accord.core.errors import BadRequest, FieldError, Invalid, PayloadTooLarge
 from accord.records import service as records
 from accord.records import timeline as timelines
 
-router = APIRouter(prefix="/api/v1/records", tags=["records"])
+router = api_router(prefix="/api/v1/records", tags=["records"])
 
 LIST_PARAMS = {"filter", "sort", "limit", "cursor", "fields", "deleted"}
 
@@ -71,9 +71,9 @@ def list_records(ctx: ReadCtx, object: str, request: Request) -> Response:
         limit=_int_param(p.get("limit"), "limit", 50),
         fields=fields,
         deleted=p.get("deleted") in ("1", "true"),
+        as_json=True,
     )
-    data = [records.to_json(ctx, object, r) for r in page.data]
-    return json_response({"data": data, "next_cursor": page.next_cursor})
+    return json_response({"data": page.data, "next_cursor": page.next_cursor})
 
 
 @router.post("/{object}:bulk", summary="Create or upsert up to 10,000 records, per-row results")
@@ -118,8 +118,8 @@ def create(ctx: WriteCtx, object: str, body: Annotated[dict[str, Any], Body()]) 
 
 @router.get("/{object}/{id}", summary="Get a record")
 def get(ctx: ReadCtx, object: str, id: str) -> Response:
-    rec = records.get(ctx, object, id)
-    return json_response(records.to_json(ctx, object, rec), headers=_etag(rec))
+    rec = records.get_json(ctx, object, id)
+    return json_response(rec, headers=_etag(rec))
 
 
 def _version(if_match: str | None, body: dict[str, Any]) -> int | None:

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 from starlette.responses import Response
 
-from accord.api.deps import ReadCtx
+from accord.api.deps import ReadCtx, api_router
 from accord.api.responses import json_response
 from accord.records.search import search as run_search
 
-router = APIRouter(prefix="/api/v1", tags=["search"])
+router = api_router(prefix="/api/v1", tags=["search"])
 
 
 @router.get("/search", summary="Substring search across objects (Chinese and Latin)")

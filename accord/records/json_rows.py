@@ -24,12 +24,15 @@ Convert = Callable[[Any], Any]
 _TIMESTAMPS = ("created_at", "updated_at", "deleted_at")
 
 
-def raw_columns(stmt: Select[Any]) -> Select[Any]:
-    """``stmt`` returning the driver's values (its columns typed as ``NullType``)."""
-    return stmt.with_only_columns(
-        *(type_coerce(c, NullType()).label(c.key) for c in stmt.selected_columns),
-        maintain_column_froms=True,
-    )
+def raw_columns(c: ObjectCodec, stmt: Select[Any]) -> Select[Any]:
+    """``stmt`` (selecting columns of ``c``'s table) returning the driver's values: its columns
+    typed as ``NullType``. The column expressions are built once per column list."""
+    cols = stmt.selected_columns
+    key = ("raw_columns", tuple(col.key for col in cols))
+    exprs = c.plans.get(key)
+    if exprs is None:
+        exprs = c.plans[key] = [type_coerce(col, NullType()).label(col.key) for col in cols]
+    return stmt.with_only_columns(*exprs, maintain_column_froms=True)
 
 
 def _sqlite_timestamp(s: Any) -> Any:

@@ -83,7 +83,7 @@ def get_json(ctx: Context, obj: str, rid: Any) -> dict[str, Any]:
         prepared = c.by_id(dialect)
         keys, row = prepared.keys, prepared.first_raw(ctx.conn, rid=rid)
     else:
-        q = raw_columns(select(c.table).where(c.table.c.id == rid, scope))
+        q = raw_columns(c, select(c.table).where(c.table.c.id == rid, scope))
         result = ctx.conn.execute(q)
         keys, row = tuple(result.keys()), result.first()
     plan = json_rows(c, keys, dialect, None)
@@ -164,7 +164,7 @@ def list_records(
         columns=_columns_for(c, only),
     )
     if as_json:
-        result = ctx.conn.execute(raw_columns(q))
+        result = ctx.conn.execute(raw_columns(c, q))
         plan = json_rows(c, tuple(result.keys()), ctx.conn.dialect, only)
         raw = result.all()
         more = len(raw) > limit

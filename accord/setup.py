@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from importlib import resources
 
 from accord.core.context import Context, Runtime
 from accord.db.engine import unit_of_work
@@ -33,6 +34,7 @@ def install_schema(runtime: Runtime) -> list[Action]:
 def init(
     runtime: Runtime, admin_login: str = "admin", admin_password: str | None = None
 ) -> InitResult:
+    from accord.auth.roles import install_roles
     from accord.auth.service import ensure_admin
 
     actions = install_schema(runtime)
@@ -40,6 +42,7 @@ def init(
     with unit_of_work(runtime.engine) as conn:
         ctx = Context(runtime=runtime, conn=conn)
         _, created = ensure_admin(ctx, admin_login, password)
+        install_roles(ctx, resources.files("accord.apps.crm") / "roles.yaml")  # shipped roles
     if created and admin_password is None and runtime.engine.dialect.name == "sqlite":
         path = runtime.settings.data_dir / "initial-admin-password.txt"
         path.write_text(f"{admin_login}\n{password}\n")

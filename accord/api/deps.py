@@ -74,7 +74,10 @@ def _run(
     token = _bearer(request)
     with unit_of_work(runtime.engine, readonly=readonly) as conn:
         actor = _actor(runtime, conn, token)
-        return route(**kwargs, **{ctx_name: Context(runtime=runtime, conn=conn, actor=actor)})
+        # The audit log records where a change came from (accord/auth/audit.py).
+        memo = {"client_ip": request.client.host if request.client else None}
+        ctx = Context(runtime=runtime, conn=conn, actor=actor, memo=memo)
+        return route(**kwargs, **{ctx_name: ctx})
 
 
 def in_unit_of_work(route: Callable[..., Any]) -> Callable[..., Any]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    CheckConstraint,
     Column,
     ForeignKey,
     Index,
@@ -53,6 +54,12 @@ users = Table(
     Column("department_id", IdType, ForeignKey("departments.id"), nullable=True),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
+    # issue 3: profile, reporting line (distinct from the department tree), disabling
+    Column("mobile", String(32), nullable=True),
+    Column("manager_id", IdType, ForeignKey("users.id"), nullable=True),
+    Column("disabled_at", UTCDateTime, nullable=True),
+    Index("ix_users_manager_id", "manager_id"),
+    Index("ix_users_department_id", "department_id"),
 )
 
 api_tokens = Table(
@@ -193,4 +200,116 @@ exchange_rates = Table(
     Column("currency", String(3), primary_key=True),
     Column("valid_from", String(10), primary_key=True),  # ISO date
     Column("rate", Text, nullable=False),  # decimal text: units of company currency per 1 unit
+)
+
+# --- organisation, roles, record teams, audit (issue 3) ------------------------------------
+
+_BigId = BigInteger().with_variant(Integer, "sqlite")
+
+org_state = Table(
+    "org_state",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    # Bumped in the same transaction as every change to managers, departments, user status,
+    # roles, grants, field permissions and assignments; cached permissions follow it.
+    Column("version", BigInteger, nullable=False),
+)
+
+roles = Table(
+    "roles",
+    metadata,
+    Column("id", IdType, primary_key=True),
+    Column("name", String(63), nullable=False, unique=True),  # stable API name: sales_rep
+    Column("label", JSONType, nullable=False),  # {"en": …, "zh": …}
+    Column("description", JSONType, nullable=True),
+    Column("is_admin", Boolean, nullable=False, default=False),  # everything, like users.is_admin
+    Column("is_system", Boolean, nullable=False, default=False),  # shipped: editable, kept
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+role_grants = Table(
+    "role_grants",
+    metadata,
+    Column("role_id", IdType, ForeignKey("roles.id"), primary_key=True),
+    Column("object_name", String(63), primary_key=True),
+    Column("can_create", Boolean, nullable=False, default=False),
+    Column("can_read", Boolean, nullable=False, default=False),
+    Column("can_update", Boolean, nullable=False, default=False),
+    Column("can_delete", Boolean, nullable=False, default=False),
+    Column("can_import", Boolean, nullable=False, default=False),
+    Column("can_export", Boolean, nullable=False, default=False),
+    # none | self | subordinates | department | department_tree | all
+    Column("read_scope", String(16), nullable=False),
+    Column("write_scope", String(16), nullable=False),
+)
+
+role_field_permissions = Table(
+    "role_field_permissions",
+    metadata,
+    Column("role_id", IdType, ForeignKey("roles.id"), primary_key=True),
+    Column("object_name", String(63), primary_key=True),
+    Column("field_name", String(63), primary_key=True),
+    Column("access", String(16), nullable=False),  # hidden | read_only
+)
+
+user_roles = Table(
+    "user_roles",
+    metadata,
+    Column("user_id", IdType, ForeignKey("users.id"), primary_key=True),
+    Column("role_id", IdType, ForeignKey("roles.id"), primary_key=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("created_by", IdType, nullable=True),
+    Index("ix_user_roles_role_id", "role_id"),
+)
+
+# Record teams (联合跟进人): a record shared with a user or a department, read or write.
+record_shares = Table(
+    "record_shares",
+    metadata,
+    Column("id", IdType, primary_key=True),
+    Column("object_name", String(63), nullable=False),
+    Column("record_id", IdType, nullable=False),
+    Column("user_id", IdType, ForeignKey("users.id"), nullable=True),
+    Column("department_id", IdType, ForeignKey("departments.id"), nullable=True),
+    Column("access", String(8), nullable=False),  # read | write
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("created_by", IdType, nullable=True),
+    CheckConstraint(
+        "(user_id IS NULL) <> (department_id IS NULL)", name="ck_record_shares_one_target"
+    ),
+    CheckConstraint("access in ('read', 'write')", name="ck_record_shares_access"),
+    Index("ix_record_shares_record", "object_name", "record_id"),
+    # Unique (a target appears once per record; NULLs never collide) and covering for the scope
+    # clause's ``id IN (SELECT record_id … WHERE object_name = ? AND user_id = ?)``.
+    Index("ix_record_shares_user", "object_name", "user_id", "record_id", unique=True),
+    Index("ix_record_shares_department", "object_name", "department_id", "record_id", unique=True),
+)
+
+record_owner_history = Table(
+    "record_owner_history",
+    metadata,
+    Column("id", _BigId, primary_key=True, autoincrement=True),
+    Column("object_name", String(63), nullable=False),
+    Column("record_id", IdType, nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("actor_id", IdType, nullable=True),
+    Column("old_owner_id", IdType, nullable=True),
+    Column("new_owner_id", IdType, nullable=True),
+    Index("ix_record_owner_history_record", "object_name", "record_id", "id"),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", _BigId, primary_key=True, autoincrement=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("actor_id", IdType, nullable=True),
+    Column("action", String(64), nullable=False),  # role.update, user.disable, …
+    Column("target_type", String(32), nullable=False),  # user | department | role
+    Column("target_id", String(100), nullable=True),
+    Column("details", JSONType, nullable=False),
+    Column("ip", String(45), nullable=True),
+    Index("ix_audit_log_at", "at"),
+    Index("ix_audit_log_target", "target_type", "target_id", "id"),
 )

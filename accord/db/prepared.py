@@ -28,10 +28,12 @@ class Prepared:
             (n, compiled.binds[n].type.dialect_impl(dialect).bind_processor(dialect)) for n in names
         ]
         self.keys = tuple(c.key for c in stmt.selected_columns)
-        self.columns: list[tuple[str, Callable[[Any], Any] | None]] = [
-            (c.key, c.type.dialect_impl(dialect).result_processor(dialect, None))
-            for c in stmt.selected_columns
-        ]
+        self._types = [c.type.dialect_impl(dialect) for c in stmt.selected_columns]
+        self._dialect = dialect
+        # Result processors need the driver's column type codes (psycopg's numeric processor
+        # does): built from the first execution's cursor description.
+        self.columns: list[tuple[str, Callable[[Any], Any] | None]] | None = None
+        self.coltypes: list[Any] = []
 
     def _params(self, values: dict[str, Any]) -> Any:
         bound = [(n, values[n] if p is None else p(values[n])) for n, p in self.binds]
@@ -40,6 +42,7 @@ class Prepared:
         return dict(bound)
 
     def _row(self, raw: tuple[Any, ...]) -> dict[str, Any]:
+        assert self.columns is not None
         return {
             k: v if p is None or v is None else p(v)
             for (k, p), v in zip(self.columns, raw, strict=True)
@@ -55,6 +58,12 @@ class Prepared:
         cur = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         try:
             cur.execute(self.sql, self._params(values))
+            if self.columns is None:
+                self.coltypes = [d[1] for d in cur.description]
+                self.columns = [
+                    (k, t.result_processor(self._dialect, d[1]))
+                    for k, t, d in zip(self.keys, self._types, cur.description, strict=True)
+                ]
             return cur.fetchone()  # type: ignore[no-any-return]
         finally:
             cur.close()

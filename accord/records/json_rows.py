@@ -55,17 +55,24 @@ class JsonRows:
     """The conversion plan for rows with columns ``keys`` of one object, for one dialect."""
 
     def __init__(
-        self, c: ObjectCodec, keys: Sequence[str], dialect: Dialect, only: frozenset[str] | None
+        self,
+        c: ObjectCodec,
+        keys: Sequence[str],
+        dialect: Dialect,
+        only: frozenset[str] | None,
+        coltypes: Sequence[Any],
     ) -> None:
         self.keys = tuple(keys)
         self.dialect = dialect
         sqlite = dialect.name == "sqlite"
         at = {k: i for i, k in enumerate(self.keys)}
+        # ``coltypes``: the driver's type codes (cursor description), which some result
+        # processors need (psycopg's numeric one does).
         self.processors: list[Convert | None] = [
             None
             if k not in c.table.c or (sqlite and isinstance(c.table.c[k].type, IdType))
-            else c.table.c[k].type.dialect_impl(dialect).result_processor(dialect, None)
-            for k in self.keys
+            else c.table.c[k].type.dialect_impl(dialect).result_processor(dialect, code)
+            for k, code in zip(self.keys, coltypes, strict=True)
         ]  # SQLite hands ids back as the text IdType would make of them
         self.single: list[tuple[str, int, Convert | None]] = []
         self.multi: list[tuple[str, tuple[int, ...], FieldCodec]] = []
@@ -139,14 +146,19 @@ def _field_json(fc: FieldCodec) -> Convert:
 
 
 def json_rows(
-    c: ObjectCodec, keys: Sequence[str], dialect: Dialect, only: set[str] | None
+    c: ObjectCodec,
+    keys: Sequence[str],
+    dialect: Dialect,
+    only: set[str] | None,
+    coltypes: Sequence[Any],
 ) -> JsonRows:
-    """The cached plan for these columns, dialect and field selection."""
+    """The cached plan for these columns, dialect and field selection (``coltypes``: the
+    cursor description's type codes, the same for the same columns)."""
     frozen = frozenset(only) if only is not None else None
     key = ("json_rows", tuple(keys), dialect.name, frozen)
     plan = c.plans.get(key)
     if plan is None:
         if len(c.plans) > 64:  # field selections are client-chosen: bound the cache
             c.plans.clear()
-        plan = c.plans[key] = JsonRows(c, keys, dialect, frozen)
+        plan = c.plans[key] = JsonRows(c, keys, dialect, frozen, coltypes)
     return plan  # type: ignore[no-any-return]

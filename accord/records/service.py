@@ -82,16 +82,22 @@ def get_json(ctx: Context, obj: str, rid: Any) -> dict[str, Any]:
     if scope is None:
         prepared = c.by_id(dialect)
         keys, row = prepared.keys, prepared.first_raw(ctx.conn, rid=rid)
+        coltypes = prepared.coltypes
     else:
         q = raw_columns(c, select(c.table).where(c.table.c.id == rid, scope))
         result = ctx.conn.execute(q)
-        keys, row = tuple(result.keys()), result.first()
-    plan = json_rows(c, keys, dialect, None)
+        keys, coltypes = tuple(result.keys()), _coltypes(result)
+        row = result.first()
+    plan = json_rows(c, keys, dialect, None, coltypes)
     if row is None or row[keys.index("deleted_at")] is not None:
         raise NotFound("RECORD_NOT_FOUND", f"No {obj} with id {rid}.")
     [rec] = plan.convert([row])
     _attach_links_json(ctx, c, [rec])
     return rec
+
+
+def _coltypes(result: Any) -> list[Any]:
+    return [d[1] for d in result.cursor.description]
 
 
 def _fetch_by_id(ctx: Context, c: ObjectCodec, rid: str, mode: access.Mode) -> Any:
@@ -165,7 +171,7 @@ def list_records(
     )
     if as_json:
         result = ctx.conn.execute(raw_columns(c, q))
-        plan = json_rows(c, tuple(result.keys()), ctx.conn.dialect, only)
+        plan = json_rows(c, tuple(result.keys()), ctx.conn.dialect, only, _coltypes(result))
         raw = result.all()
         more = len(raw) > limit
         nxt = querying.cursor_after(plan.typed(raw[limit - 1]), sort_spec) if more else None

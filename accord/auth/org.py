@@ -31,6 +31,7 @@ from accord.core.context import Context
 from accord.core.errors import Conflict, FieldError, Forbidden, Invalid, NotFound
 from accord.core.ids import new_id, parse_id
 from accord.db import tables as t
+from accord.db.prepared import raw_scalar
 
 LOCALES = ("zh_CN", "en")
 # A user may change these of their own profile; administrators change them for anyone.
@@ -46,6 +47,7 @@ _EMAIL = re.compile(r"[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 _VERSION, _GRAPH, _UNCOMMITTED = "auth.org_version", "auth.org_graph", "auth.org_uncommitted"
+_VERSION_SQL = f"SELECT version FROM {t.org_state.name} WHERE id = 1"
 
 
 def is_text(value: Any, max_length: int = 200) -> bool:
@@ -65,8 +67,7 @@ def org_version(ctx: Context) -> int:
     """``org_state.version``: one primary-key read, at most once per unit of work."""
     v = ctx.memo.get(_VERSION)
     if v is None:
-        v = ctx.conn.execute(select(t.org_state.c.version).where(t.org_state.c.id == 1)).scalar()
-        v = ctx.memo[_VERSION] = int(v or 0)
+        v = ctx.memo[_VERSION] = int(raw_scalar(ctx.conn, _VERSION_SQL) or 0)
     return int(v)
 
 

@@ -67,3 +67,15 @@ class Prepared:
             return cur.fetchone()  # type: ignore[no-any-return]
         finally:
             cur.close()
+
+
+def raw_scalar(conn: Connection, sql: str) -> Any:
+    """The first column of the first row of a constant ``sql`` (no parameters), or None, run
+    straight on the DBAPI cursor: for the per-request version checks."""
+    cur = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cur.execute(sql)
+        row = cur.fetchone()
+    finally:
+        cur.close()
+    return row[0] if row else None

@@ -17,6 +17,7 @@ from sqlalchemy import Column, ForeignKey, Index, Integer, MetaData, Table, sele
 from accord.core.context import Context
 from accord.core.errors import NotFound
 from accord.db import tables as t
+from accord.db.prepared import raw_scalar
 from accord.db.types import IdType, UTCDateTime
 from accord.meta.fieldtypes.base import FieldType
 from accord.meta.fieldtypes.registry import get_type
@@ -129,13 +130,7 @@ def owned_indexes(obj: ObjectDef, tbl: Table) -> list[Index]:
 def current_version(ctx: Context) -> int:
     # Checked on every request: straight on the DBAPI cursor, a fraction of what
     # Connection.execute costs for it (accord/db/prepared.py).
-    cur = ctx.conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    try:
-        cur.execute(_VERSION_SQL)
-        row = cur.fetchone()
-    finally:
-        cur.close()
-    return int(row[0]) if row and row[0] else 0
+    return int(raw_scalar(ctx.conn, _VERSION_SQL) or 0)
 
 
 READ_RECHECK_SECONDS = 1.0

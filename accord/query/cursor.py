@@ -25,7 +25,7 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, FromClause, and_, false, literal, or_, tuple_
+from sqlalchemy import BindParameter, ColumnElement, FromClause, and_, false, literal, or_, tuple_
 
 from accord.core.errors import FieldError, Invalid
 from accord.query.sort import Sort, SortKey
@@ -120,7 +120,9 @@ def cursor_for_row(row: Any, sort: Sort) -> str:
 
 
 def keyset_clause(sort: Sort, source: FromClause, values: Sequence[Any]) -> ColumnElement[bool]:
-    """Rows strictly after the row whose sort-key values are ``values``."""
+    """Rows strictly after the row whose sort-key values are ``values``. A value may be a
+    ``bindparam`` placeholder (a compiled page reused with each cursor's values); the clause's
+    shape depends only on which values are None."""
     cols = [source.c[k.column] for k in sort.keys]
     directions = {k.descending for k in sort.keys}
     simple = (
@@ -136,7 +138,10 @@ def keyset_clause(sort: Sort, source: FromClause, values: Sequence[Any]) -> Colu
     branches: list[ColumnElement[bool]] = []
     equal: list[ColumnElement[bool]] = []
     # Bind through the column's type (exact decimals, UTC text on SQLite, booleans).
-    values = [v if v is None else literal(v, c.type) for v, c in zip(values, cols, strict=True)]
+    values = [
+        v if v is None or isinstance(v, BindParameter) else literal(v, c.type)
+        for v, c in zip(values, cols, strict=True)
+    ]
     for key, col, v in zip(sort.keys, cols, values, strict=True):
         expr = key.expression(source)
         branches.append(and_(*equal, _after(expr, col, v, key.descending)))

@@ -29,6 +29,7 @@ def build_list_query(
     filter_clause: SqlFilter | None = None,
     where: Sequence[ColumnElement[bool]] = (),
     cursor: str | None = None,
+    after: Sequence[Any] | None = None,
     limit: int = 50,
     columns: Sequence[str] | None = None,
     root: FromClause | None = None,
@@ -37,7 +38,9 @@ def build_list_query(
 
     ``columns`` are column names of the object's table (default: all); the sort columns are
     always added so ``split_page`` can build the next cursor. ``filter_clause`` comes from
-    ``compile_sql`` over the same ``root``.
+    ``compile_sql`` over the same ``root``. The page starts after ``cursor``, or after the row
+    whose sort-key values are ``after`` (already decoded; placeholders allowed, see
+    ``keyset_clause``).
     """
     if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
         raise Invalid(
@@ -61,7 +64,9 @@ def build_list_query(
     if where:
         stmt = stmt.where(*where)
     if cursor is not None:
-        stmt = stmt.where(keyset_clause(sort, source, decode_cursor(cursor, sort)))
+        after = decode_cursor(cursor, sort)
+    if after is not None:
+        stmt = stmt.where(keyset_clause(sort, source, after))
     return stmt.order_by(*sort.order_by(source)).limit(limit + 1)
 
 

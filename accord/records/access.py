@@ -16,6 +16,7 @@ from typing import Literal
 
 from sqlalchemy import ColumnElement, Table
 
+from accord.auth.org import org_version
 from accord.core.context import Context
 from accord.meta.model import ObjectDef
 
@@ -27,6 +28,13 @@ def scope_clause(
 ) -> ColumnElement[bool] | None:
     """The rows of ``obj`` the acting user may access in ``mode`` (None: all rows)."""
     return None
+
+
+def version(ctx: Context) -> int:
+    """What the acting user's scope and field security depend on besides their id: the
+    organisation version (roles, grants, reporting lines, departments). A compiled list page
+    is reused only under the same version (page_plans.py)."""
+    return org_version(ctx)
 
 
 def visible_fields(ctx: Context, obj: ObjectDef) -> set[str] | None:

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select
 
 from accord.core.context import Context
+from accord.meta.operators import RELATIVE_DATE_OPS
 from accord.meta.registry import Registry
 from accord.query import (
     Sort,
@@ -17,7 +18,6 @@ from accord.query import (
     parse_filter,
     parse_query_pairs,
     parse_sort,
-    split_page,
 )
 
 
@@ -32,37 +32,38 @@ def page_query(
     *,
     filter: Any,
     sort: Sort,
-    cursor: str | None,
+    after: Sequence[Any] | None,
     limit: int,
     where: Sequence[ColumnElement[bool]],
     columns: Sequence[str] | None,
-) -> Select[Any]:
+) -> tuple[Select[Any], bool]:
+    """The page's SELECT, and whether it is the same at any time (no relative dates, whose
+    bounds move with the clock)."""
     flt = None
+    timeless = True
     if filter is not None:
         checked = parse_filter(filter, reg, obj)
         if checked.node is not None:
+            timeless = not any(leaf.op in RELATIVE_DATE_OPS for leaf in checked.leaves)
             flt = compile_sql(
                 checked, reg, actor=ctx.actor, now=ctx.clock.now(), tz=ctx.actor.timezone
             )
-    return build_list_query(
+    stmt = build_list_query(
         reg,
         obj,
         sort=sort,
         filter_clause=flt,
         where=where,
-        cursor=cursor,
+        after=after,
         limit=limit,
         columns=columns,
     )
+    return stmt, timeless
 
 
 def cursor_after(row: Mapping[str, Any], sort: Sort) -> str:
     """The cursor of the page that starts after ``row`` (column → typed value)."""
     return encode_cursor(sort, tuple(row[k.column] for k in sort.keys))
-
-
-def page(rows: Sequence[Any], sort: Sort, limit: int) -> tuple[list[Any], str | None]:
-    return split_page(rows, sort, limit)
 
 
 def query_pairs_to_filter(pairs: Iterable[tuple[str, str]]) -> dict[str, Any]:

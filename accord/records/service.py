@@ -17,7 +17,8 @@ from accord.core.ids import parse_id
 from accord.db import tables as t
 from accord.meta.fieldtypes.base import FieldValueError
 from accord.meta.registry import Registry, load
-from accord.records import access, writer
+from accord.query import decode_cursor
+from accord.records import access, page_plans, writer
 from accord.records.codec import ObjectCodec, codec
 from accord.records.json_rows import json_rows, raw_columns
 from accord.records.prepare import Row
@@ -154,32 +155,50 @@ def list_records(
         )
     only = _selected_fields(c, fields)
     sort_spec = querying.sort_for(reg, obj, sort)
-    where = [c.table.c.deleted_at.is_not(None) if deleted else c.table.c.deleted_at.is_(None)]
-    scope = access.scope_clause(ctx, c.obj, c.table, "read")
-    if scope is not None:
-        where.append(scope)
-    q = querying.page_query(
-        ctx,
-        reg,
-        obj,
-        filter=filter,
-        sort=sort_spec,
-        cursor=cursor,
-        limit=limit,
-        where=where,
-        columns=_columns_for(c, only),
+    after = decode_cursor(cursor, sort_spec) if cursor is not None else None
+    dialect = ctx.conn.dialect
+    flt_key = page_plans.filter_key(filter)
+    key = (
+        dialect.name,
+        flt_key,
+        ctx.actor.id,
+        access.version(ctx),
+        sort_spec.signature,
+        tuple(sorted(only)) if only is not None else None,
+        deleted,
+        limit,
+        None if after is None else tuple(v is None for v in after),
     )
+    plan = page_plans.cached(c, key) if flt_key is not None else None
+    if plan is None:
+        where = [c.table.c.deleted_at.is_not(None) if deleted else c.table.c.deleted_at.is_(None)]
+        scope = access.scope_clause(ctx, c.obj, c.table, "read")
+        if scope is not None:
+            where.append(scope)
+        q, timeless = querying.page_query(
+            ctx,
+            reg,
+            obj,
+            filter=filter,
+            sort=sort_spec,
+            after=page_plans.placeholders(sort_spec, c.table, after),
+            limit=limit,
+            where=where,
+            columns=_columns_for(c, only),
+        )
+        plan = page_plans.PagePlan(q, dialect)
+        if timeless and flt_key is not None:
+            page_plans.keep(c, key, plan)
+    raw = plan.rows(ctx.conn, after)
+    assert plan.coltypes is not None
+    rows = json_rows(c, plan.keys, dialect, only, plan.coltypes)
+    more = len(raw) > limit
+    nxt = querying.cursor_after(rows.typed(raw[limit - 1]), sort_spec) if more else None
     if as_json:
-        result = ctx.conn.execute(raw_columns(c, q))
-        plan = json_rows(c, tuple(result.keys()), ctx.conn.dialect, only, _coltypes(result))
-        raw = result.all()
-        more = len(raw) > limit
-        nxt = querying.cursor_after(plan.typed(raw[limit - 1]), sort_spec) if more else None
-        data = plan.convert(raw[:limit])
+        data = rows.convert(raw[:limit])
         _attach_links_json(ctx, c, data)
         return Page(data, nxt)
-    rows, nxt = querying.page(ctx.conn.execute(q).mappings().all(), sort_spec, limit)
-    recs = [c.decode(r, only) for r in rows]
+    recs = [c.decode(rows.typed(r), only) for r in raw[:limit]]
     _attach_links(ctx, c, recs)
     return Page(recs, nxt)
 

@@ -168,7 +168,8 @@ def test_permissions_are_cached_per_process_and_follow_the_org_version(
         user = org.create_user(ctx, {"login": f"cached.{unique}"})
         roles.set_user_roles(ctx, user["id"], ["sales_rep"])
     actor = actor_for(find_user_in(runtime, user["login"]))
-    # When another unit of work computes them, the next one only checks the version
+    # When another unit of work computes them, the next one only checks the version (on the
+    # DBAPI cursor, which the SQLAlchemy statement counter does not see)
     with unit_of_work(runtime.engine) as conn:
         permissions_for(Context(runtime=runtime, conn=conn), actor)
     with unit_of_work(runtime.engine) as conn:
@@ -176,8 +177,7 @@ def test_permissions_are_cached_per_process_and_follow_the_org_version(
         with count_queries(conn) as seen:
             first = permissions_for(ctx, actor)
             again = permissions_for(ctx, actor)
-    assert first is again and len(seen) == 1, seen
-    assert "org_state" in seen[0]
+    assert first is again and seen == [], seen
     # And a committed role change is seen by the next unit of work
     with unit_of_work(runtime.engine) as conn:
         roles.set_user_roles(Context(runtime=runtime, conn=conn), user["id"], ["finance"])

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import orjson
 from psycopg.types.json import Jsonb
 from sqlalchemy import Connection, Table, insert
 from sqlalchemy.exc import DBAPIError
@@ -80,6 +81,12 @@ def _executemany(
         cur.close()
 
 
+def _json(value: Any) -> bytes:
+    # orjson: several times json.dumps' speed; the value is the same (jsonb keeps values, not
+    # text), and the payloads are JSON-ready (to_json output).
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS)
+
+
 def _copy(conn: Connection, table: Table, names: list[str], data: list[dict[str, Any]]) -> None:
     """PostgreSQL: ``COPY … FROM STDIN``; values pass the column types' bind processors (JSON
     goes as ``Jsonb``) so what is stored equals the INSERT path."""
@@ -95,7 +102,7 @@ def _copy(conn: Connection, table: Table, names: list[str], data: list[dict[str,
                 v = d.get(n)
                 if v is not None:
                     if n in json_cols:
-                        v = Jsonb(v)
+                        v = Jsonb(v, dumps=_json)
                     elif proc is not None:
                         v = proc(v)
                 out.append(v)

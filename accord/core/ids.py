@@ -11,6 +11,7 @@ one process are strictly increasing; when the counter runs out the millisecond m
 from __future__ import annotations
 
 import os
+import re
 import threading
 import time
 import uuid
@@ -50,12 +51,17 @@ def new_id() -> str:
     return f"{ts[:8]}-{ts[8:]}-{0x7000 | counter:04x}-{_VARIANT[r[0]]}{r[1:4]}-{r[4:16]}"
 
 
+_CANONICAL = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
 def parse_id(value: object) -> str | None:
     """The canonical form of ``value`` if it is a UUID, else None."""
     if isinstance(value, uuid.UUID):
         return str(value)
     if not isinstance(value, str) or len(value) > 64:
         return None
+    if len(value) == 36 and _CANONICAL.fullmatch(value):
+        return value  # already canonical: the common case, without building a UUID
     try:
         return str(uuid.UUID(value))
     except ValueError:

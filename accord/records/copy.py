@@ -95,6 +95,7 @@ def _copy(conn: Connection, table: Table, names: list[str], data: list[dict[str,
     json_cols = {n for n in names if isinstance(table.c[n].type, JSONType)}
     raw = conn.connection.driver_connection
     cols_sql = ", ".join(f'"{n}"' for n in names)
+    dumped: dict[int, Jsonb] = {}  # rows often share one JSON value (outbox payloads)
     with raw.cursor() as cur, cur.copy(f'COPY "{table.name}" ({cols_sql}) FROM STDIN') as cp:
         for d in data:
             out = []
@@ -102,7 +103,10 @@ def _copy(conn: Connection, table: Table, names: list[str], data: list[dict[str,
                 v = d.get(n)
                 if v is not None:
                     if n in json_cols:
-                        v = Jsonb(v, dumps=_json)
+                        j = dumped.get(id(v))
+                        if j is None:
+                            j = dumped[id(v)] = Jsonb(v, dumps=_json)
+                        v = j
                     elif proc is not None:
                         v = proc(v)
                 out.append(v)

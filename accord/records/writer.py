@@ -87,11 +87,12 @@ def create_rows(
     except IntegrityError as exc:
         raise Conflict("CONSTRAINT_VIOLATION", _constraint_message(exc)) from None
     _write_links(ctx, codec, good, replace=False)
+    payloads: dict[tuple[str, ...], dict[str, Any]] = {}  # one per field set, shared
     write_outbox(
         ctx,
         codec.obj.name,
         "created",
-        [(r.system["id"], {"fields": sorted(r.values)}) for r in good],
+        [(r.system["id"], _fields_payload(payloads, r.values)) for r in good],
         now,
     )
     rels = rollups.relation_fields(reg, codec.obj.name)
@@ -100,6 +101,16 @@ def create_rows(
             ctx, reg, codec.obj.name, {f: [r.values.get(f) for r in good] for f in rels}
         )
     return rows
+
+
+def _fields_payload(
+    payloads: dict[tuple[str, ...], dict[str, Any]], values: dict[str, Any]
+) -> dict[str, Any]:
+    names = tuple(sorted(values))
+    p = payloads.get(names)
+    if p is None:
+        p = payloads[names] = {"fields": list(names)}
+    return p
 
 
 def _constraint_message(exc: IntegrityError) -> str:

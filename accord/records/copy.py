@@ -24,17 +24,29 @@ COPY_THRESHOLD = 50  # below this, COPY's setup costs more than it saves
 
 
 def row_columns(codec: ObjectCodec, r: Row) -> dict[str, Any]:
+    singles, multis = _field_columns(codec)
     cols: dict[str, Any] = dict(r.system)
-    for fc in codec.stored:
-        v = r.values.get(fc.name)
-        if fc.single:
-            cols[fc.name] = v
-        elif v is None:
+    values = r.values
+    cols.update(zip(singles, map(values.get, singles), strict=True))  # C-level iteration
+    for fc in multis:
+        v = values.get(fc.name)
+        if v is None:
             for c in fc.columns:
                 cols[c] = None
         else:
             cols.update(fc.type.to_columns(v, fc.field))
     return cols
+
+
+def _field_columns(codec: ObjectCodec) -> tuple[list[str], list[Any]]:
+    """(names of single-column stored fields, codecs of multi-column ones), once per codec."""
+    found = codec.plans.get("field_columns")
+    if found is None:
+        found = codec.plans["field_columns"] = (
+            [fc.name for fc in codec.stored if fc.single],
+            [fc for fc in codec.stored if not fc.single],
+        )
+    return found  # type: ignore[no-any-return]
 
 
 def bulk_insert(conn: Connection, codec: ObjectCodec, rows: Sequence[Row]) -> None:

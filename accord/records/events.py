@@ -75,7 +75,8 @@ def _insert_for_ids(
         "kind": kind,
         "actor": ctx.actor.id,
         "payload": body(payload) if body else payload,
-        "ids": ids if dialect.name == "postgresql" else json.dumps(ids),
+        # canonical UUID text needs no quoting in an array literal
+        "ids": "{" + ",".join(ids) + "}" if dialect.name == "postgresql" else json.dumps(ids),
     }
     ctx.conn.exec_driver_sql(_FOR_IDS[dialect.name], params)
 

@@ -4,6 +4,7 @@ runtime from definitions."""
 from __future__ import annotations
 
 from sqlalchemy import (
+    DDL,
     BigInteger,
     Boolean,
     CheckConstraint,
@@ -15,6 +16,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    event,
 )
 
 from accord.db.types import IdType, JSONType, UTCDateTime
@@ -313,3 +315,86 @@ audit_log = Table(
     Index("ix_audit_log_at", "at"),
     Index("ix_audit_log_target", "target_type", "target_id", "id"),
 )
+
+# --- sign-in: sessions, throttling, two-factor (issue 3, ADR 0020) -------------------------
+
+# Server-side sessions of the web UI. The cookie holds a random secret; only its SHA-256 is
+# stored. ``id`` is the public handle (listing, revoking).
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("id", IdType, primary_key=True),
+    Column("user_id", IdType, ForeignKey("users.id"), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("method", String(32), nullable=False),  # password | password+totp | password+recovery
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("last_seen_at", UTCDateTime, nullable=False),  # kept to the minute (idle expiry)
+    Column("expires_at", UTCDateTime, nullable=False),  # absolute expiry
+    Column("ip", String(45), nullable=True),
+    Column("user_agent", String(300), nullable=True),
+    Column("revoked_at", UTCDateTime, nullable=True),
+    Index("ix_sessions_user_id", "user_id"),
+)
+
+# Failed sign-ins per login (``account``) and per client address (``ip``), shared by every
+# process through the database.
+login_throttle = Table(
+    "login_throttle",
+    metadata,
+    Column("kind", String(8), primary_key=True),  # account | ip
+    Column("subject", String(150), primary_key=True),  # lower-cased login, or address (/64)
+    Column("failures", Integer, nullable=False),
+    Column("window_started_at", UTCDateTime, nullable=False),
+    Column("last_failure_at", UTCDateTime, nullable=False),
+    Column("locked_until", UTCDateTime, nullable=True),
+    Index("ix_login_throttle_last_failure_at", "last_failure_at"),
+)
+
+# TOTP (RFC 6238) secrets: pending until ``confirmed_at``; ``last_step`` refuses replays.
+user_totp = Table(
+    "user_totp",
+    metadata,
+    Column("user_id", IdType, ForeignKey("users.id"), primary_key=True),
+    Column("secret", String(64), nullable=False),  # base32
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("confirmed_at", UTCDateTime, nullable=True),
+    Column("last_step", BigInteger, nullable=True),
+)
+
+# Single-use recovery codes (80 random bits each); only a SHA-256 is stored.
+recovery_codes = Table(
+    "recovery_codes",
+    metadata,
+    Column("id", IdType, primary_key=True),
+    Column("user_id", IdType, ForeignKey("users.id"), nullable=False),
+    Column("code_hash", String(64), nullable=False, unique=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("used_at", UTCDateTime, nullable=True),
+    Index("ix_recovery_codes_user_id", "user_id"),
+)
+
+# Audit search filters by actor and by action, newest first.
+Index("ix_audit_log_actor", audit_log.c.actor_id, audit_log.c.id)
+Index("ix_audit_log_action", audit_log.c.action, audit_log.c.id)
+
+# The audit log is append-only: the database itself refuses UPDATE and DELETE (and TRUNCATE on
+# PostgreSQL). Migration 0003 installs the same triggers; these cover ``metadata.create_all``.
+AUDIT_APPEND_ONLY_SQLITE = (
+    "CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log "
+    "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END",
+    "CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log "
+    "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END",
+)
+AUDIT_APPEND_ONLY_POSTGRESQL = (
+    "CREATE OR REPLACE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ "
+    "BEGIN RAISE EXCEPTION 'audit_log is append-only' USING ERRCODE = 'insufficient_privilege'; "
+    "END $$",
+    "CREATE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE ON audit_log "
+    "FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()",
+    "CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log "
+    "FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only()",
+)
+for _sql in AUDIT_APPEND_ONLY_SQLITE:
+    event.listen(audit_log, "after_create", DDL(_sql).execute_if(dialect="sqlite"))
+for _sql in AUDIT_APPEND_ONLY_POSTGRESQL:
+    event.listen(audit_log, "after_create", DDL(_sql).execute_if(dialect="postgresql"))

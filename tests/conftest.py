@@ -36,7 +36,14 @@ def runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runtime]:
 
     tmp = tmp_path_factory.mktemp("accord")
     url = _database_url(tmp)
-    settings = Settings(data_dir=tmp, database_url=url)
+    # Cheap Argon2 for the suite only (thousands of hashes); production keeps the defaults.
+    settings = Settings(
+        data_dir=tmp,
+        database_url=url,
+        argon2_time_cost=1,
+        argon2_memory_kib=1024,
+        argon2_parallelism=1,
+    )
     rt = Runtime(settings=settings, engine=make_engine(url), clock=SystemClock())
     init(rt, ADMIN_LOGIN, ADMIN_PASSWORD)
     yield rt

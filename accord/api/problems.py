@@ -47,6 +47,8 @@ def install(app: FastAPI) -> None:
     async def _accord(request: Request, exc: AccordError) -> Response:
         extra = {"data": exc.data} if exc.data else {}
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        if exc.status == 429 and "retry_after" in exc.data:
+            headers = {"Retry-After": str(exc.data["retry_after"])}
         resp = problem(
             exc.status, exc.title, exc.message, exc.code, [e.as_dict() for e in exc.errors], **extra
         )

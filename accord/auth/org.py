@@ -472,7 +472,9 @@ def _audit_view(user: Mapping[str, Any]) -> dict[str, Any]:
 def update_user(ctx: Context, user_id: str, changes: Mapping[str, Any]) -> dict[str, Any]:
     """Change a user's profile (``PROFILE_FIELDS``: the user or an administrator), their
     department, manager, ``is_admin`` or ``is_active`` (administrators, never on themselves),
-    or their ``password``. ``is_active: false`` disables the user; their records stay."""
+    or another user's ``password`` (administrators; the user's sessions end). Nobody sets their
+    own password here: that needs the current one (``signin.change_password``).
+    ``is_active: false`` disables the user; their records stay."""
     current = _user_row(ctx, user_id)
     uid = current["id"]
     data = dict(changes)
@@ -483,6 +485,10 @@ def update_user(ctx: Context, user_id: str, changes: Mapping[str, Any]) -> dict[
         require_admin(ctx, "change other users or anyone's department, manager or status")
     if own and org_keys & {"is_admin", "is_active"}:
         raise Forbidden("NOT_ALLOWED", "You cannot change your own administrator flag or status.")
+    if own and password is not None:
+        raise Forbidden(
+            "NOT_ALLOWED", "Change your own password with your current one (/api/v1/me/password)."
+        )
     if "login" in data:
         raise Invalid(
             "INVALID_USER",
@@ -505,7 +511,7 @@ def update_user(ctx: Context, user_id: str, changes: Mapping[str, Any]) -> dict[
             bump_org_version(ctx)
         _audit_user_change(ctx, uid, diff)
     if password is not None:
-        audit.record(ctx, "user.password", "user", uid, {})
+        audit.record(ctx, "user.password_reset", "user", uid, {})
     return get_user(ctx, uid)
 
 

@@ -1,50 +1,33 @@
-"""Users and API tokens.
+"""Users: creation, passwords, password sign-in for services and commands.
 
-Passwords are hashed with Argon2id. API tokens are 256-bit random secrets shown once; only their
-SHA-256 is stored (a slow hash adds nothing for secrets of that entropy and would make every
-API request pay for it).
+Passwords follow the policy of ``accord.auth.passwords`` and are hashed with Argon2id. The HTTP
+sign-in flow (throttling, two-factor, sessions) lives in ``accord.auth.signin``; API tokens in
+``accord.auth.tokens`` (``create_token``, ``authenticate_token`` and ``revoke_token`` are still
+importable from here).
 """
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from typing import Any
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, insert, update
 
-from accord.core.clock import Clock
+from accord.auth import passwords, sessions
+from accord.auth.identity import actor_for, find_user
 from accord.core.context import Actor, Context
 from accord.core.errors import Conflict, FieldError, Invalid, NotFound, Unauthenticated
 from accord.core.ids import new_id
+from accord.core.settings import Settings
 from accord.db import tables as t
 
-TOKEN_PREFIX = "acc_"
-_hasher = PasswordHasher()
-
-
-def hash_password(password: str) -> str:
-    return _hasher.hash(password)
-
-
-def verify_password(stored: str | None, password: str) -> bool:
-    if not stored:
-        return False
-    try:
-        return _hasher.verify(stored, password)
-    except (VerificationError, InvalidHashError):
-        return False
-
-
-def _check_password(password: Any) -> None:
-    if not isinstance(password, str) or len(password) < 8 or len(password) > 1024:
-        raise Invalid(
-            "WEAK_PASSWORD",
-            "A password needs at least 8 characters.",
-            [FieldError("password", "WEAK_PASSWORD", "at least 8 characters")],
-        )
+__all__ = [
+    "actor_for",
+    "authenticate_password",
+    "create_user",
+    "ensure_admin",
+    "find_user",
+    "set_password",
+]
 
 
 def create_user(
@@ -65,7 +48,7 @@ def create_user(
             [FieldError("login", "INVALID_LOGIN", "invalid login")],
         )
     if password is not None:
-        _check_password(password)
+        passwords.check_policy(ctx.settings, password, login)
     if find_user(ctx.conn, login) is not None:
         raise Conflict("USER_EXISTS", f"A user with login {login!r} already exists.")
     now = ctx.clock.now()
@@ -76,7 +59,7 @@ def create_user(
             login=login,
             name=name or login,
             email=email,
-            password_hash=hash_password(password) if password else None,
+            password_hash=passwords.hash_password(ctx.settings, password) if password else None,
             is_admin=is_admin,
             is_active=True,
             locale=locale or ctx.settings.default_locale,
@@ -96,96 +79,44 @@ def ensure_admin(ctx: Context, login: str, password: str) -> tuple[dict[str, Any
     return create_user(ctx, login, password, name="Administrator", is_admin=True), True
 
 
-def set_password(ctx: Context, login: str, password: str) -> None:
-    _check_password(password)
-    res = ctx.conn.execute(
-        update(t.users)
-        .where(t.users.c.login == login)
-        .values(password_hash=hash_password(password), updated_at=ctx.clock.now())
-    )
-    if res.rowcount != 1:
+def set_password(
+    ctx: Context, login: str, password: str, *, keep_session: str | None = None
+) -> int:
+    """Give ``login`` a new password (policy checked) and end their sessions, except
+    ``keep_session`` (the one changing its own password); the number of sessions ended.
+    Authorisation and the audit entry are the caller's (``signin.change_password``,
+    ``signin.reset_password``, ``org.update_user``)."""
+    user = find_user(ctx.conn, login)
+    if user is None:
         raise NotFound("USER_NOT_FOUND", f"No user with login {login!r}.")
-
-
-def find_user(conn: Connection, login: str) -> dict[str, Any] | None:
-    row = conn.execute(select(t.users).where(t.users.c.login == login)).mappings().first()
-    return dict(row) if row else None
-
-
-def actor_for(user: dict[str, Any]) -> Actor:
-    return Actor(
-        id=str(user["id"]),
-        login=user["login"],
-        is_admin=bool(user["is_admin"]),
-        locale=user["locale"],
-        timezone=user["timezone"],
+    passwords.check_policy(ctx.settings, password, login)
+    ctx.conn.execute(
+        update(t.users)
+        .where(t.users.c.id == user["id"])
+        .values(
+            password_hash=passwords.hash_password(ctx.settings, password),
+            updated_at=ctx.clock.now(),
+        )
     )
+    return sessions.revoke_user_sessions(ctx, str(user["id"]), keep=keep_session)
 
 
-def authenticate_password(conn: Connection, login: str, password: str) -> Actor:
+def authenticate_password(
+    conn: Connection, login: str, password: str, settings: Settings | None = None
+) -> Actor:
+    """The actor for a login and password (no throttling: for commands and tests; the HTTP
+    sign-in is ``accord.auth.signin.sign_in``)."""
     user = find_user(conn, login)
-    if (
-        user is None
-        or not user["is_active"]
-        or not verify_password(user["password_hash"], password)
-    ):
+    ok = passwords.verify(settings or Settings(), user["password_hash"] if user else None, password)
+    if user is None or not user["is_active"] or not ok.ok:
         raise Unauthenticated("INVALID_CREDENTIALS", "Wrong login or password.")
     return actor_for(user)
 
 
-# --- API tokens --------------------------------------------------------------------------------
+def __getattr__(name: str) -> Any:
+    # Token functions moved to accord.auth.tokens; keep the old import path working.
+    if name in ("create_token", "authenticate_token", "revoke_token", "TOKEN_PREFIX"):
+        from accord.auth import tokens
 
-
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def create_token(ctx: Context, login: str, name: str) -> str:
-    """A new API token for ``login``; the secret is returned once and never stored."""
-    user = find_user(ctx.conn, login)
-    if user is None:
-        raise NotFound("USER_NOT_FOUND", f"No user with login {login!r}.")
-    if not isinstance(name, str) or not (1 <= len(name) <= 200):
-        raise Invalid(
-            "INVALID_TOKEN_NAME",
-            "A token name is 1–200 characters.",
-            [FieldError("name", "INVALID_TOKEN_NAME", "1–200 characters")],
-        )
-    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    ctx.conn.execute(
-        insert(t.api_tokens).values(
-            id=new_id(),
-            user_id=user["id"],
-            name=name,
-            token_hash=_digest(secret),
-            prefix=secret[:10],
-            created_at=ctx.clock.now(),
-        )
-    )
-    return secret
-
-
-def authenticate_token(conn: Connection, token: str, clock: Clock) -> Actor:
-    if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
-        raise Unauthenticated("INVALID_TOKEN", "The bearer token is not valid.")
-    a, u = t.api_tokens, t.users
-    row = (
-        conn.execute(
-            select(u, a.c.expires_at, a.c.revoked_at)
-            .join(a, a.c.user_id == u.c.id)
-            .where(a.c.token_hash == _digest(token))
-        )
-        .mappings()
-        .first()
-    )
-    if row is None or row["revoked_at"] is not None or not row["is_active"]:
-        raise Unauthenticated("INVALID_TOKEN", "The bearer token is not valid.")
-    if row["expires_at"] is not None and row["expires_at"] <= clock.now():
-        raise Unauthenticated("TOKEN_EXPIRED", "The bearer token has expired.")
-    return actor_for(dict(row))
-
-
-def revoke_token(ctx: Context, token_id: str) -> None:
-    ctx.conn.execute(
-        update(t.api_tokens).where(t.api_tokens.c.id == token_id).values(revoked_at=ctx.clock.now())
-    )
+        return getattr(tokens, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -22,9 +24,11 @@ token_app = typer.Typer(help="Manage API tokens.", no_args_is_help=True)
 config_app = typer.Typer(
     help="Export and import configuration (objects and fields) as YAML.", no_args_is_help=True
 )
+audit_app = typer.Typer(help="Search the audit log.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
 app.add_typer(config_app, name="config")
+app.add_typer(audit_app, name="audit")
 
 err = Console(stderr=True)
 out = Console()
@@ -204,24 +208,208 @@ def user_create(
     err.print(f"user {login} created")
 
 
-@token_app.command("create")
-def token_create(
-    user: Annotated[str, typer.Option(help="Login of the token's user.")],
-    name: Annotated[str, typer.Option(help="What the token is for.")],
-) -> None:
-    """Create an API token; prints only the token (shown once)."""
-    from accord.auth.service import create_token
+@contextmanager
+def _system_ctx(readonly: bool = False) -> Iterator[Any]:
+    """A system context in one unit of work (commands act, and are audited, as the system)."""
     from accord.core.context import Context
     from accord.db.engine import unit_of_work
 
     runtime = _runtime()
+    with unit_of_work(runtime.engine, readonly=readonly) as conn:
+        yield Context(runtime=runtime, conn=conn)
+
+
+def _user_id(ctx: Any, login: str) -> str:
+    from accord.auth.identity import find_user
+    from accord.core.errors import NotFound
+
+    user = find_user(ctx.conn, login)
+    if user is None:
+        raise NotFound("USER_NOT_FOUND", f"No user with login {login!r}.")
+    return str(user["id"])
+
+
+@user_app.command("set-password")
+def user_set_password(
+    login: Annotated[str, typer.Argument(help="Login name.")],
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)],
+) -> None:
+    """Set a user's password (policy checked); the user's sessions end."""
+    from accord.auth import signin
+
     try:
-        with unit_of_work(runtime.engine) as conn:
-            token = create_token(Context(runtime=runtime, conn=conn), user, name)
+        with _system_ctx() as ctx:
+            res = signin.reset_password(ctx, _user_id(ctx, login), password)
+    except AccordError as exc:
+        _fail(exc)
+        return
+    err.print(f"password of {login} set; {res['sessions_ended']} session(s) ended")
+
+
+@user_app.command("unlock")
+def user_unlock(login: Annotated[str, typer.Argument(help="Login name.")]) -> None:
+    """Clear a login's failed sign-ins and lock."""
+    from accord.auth import signin
+
+    try:
+        with _system_ctx() as ctx:
+            cleared = signin.unlock_login(ctx, _user_id(ctx, login))
+    except AccordError as exc:
+        _fail(exc)
+        return
+    err.print(f"{login}: " + ("lock cleared" if cleared else "was not locked"))
+
+
+@user_app.command("reset-2fa")
+def user_reset_2fa(login: Annotated[str, typer.Argument(help="Login name.")]) -> None:
+    """Turn a user's two-factor sign-in off (lost phone and recovery codes)."""
+    from accord.auth import signin
+
+    try:
+        with _system_ctx() as ctx:
+            signin.reset_two_factor(ctx, _user_id(ctx, login))
+    except AccordError as exc:
+        _fail(exc)
+        return
+    err.print(f"two-factor sign-in of {login} is off")
+
+
+@token_app.command("create")
+def token_create(
+    user: Annotated[str, typer.Option(help="Login of the token's user.")],
+    name: Annotated[str, typer.Option(help="What the token is for.")],
+    expires_in_days: Annotated[
+        int | None, typer.Option(help="Expire after this many days (default: never).")
+    ] = None,
+) -> None:
+    """Create an API token; prints only the token (shown once)."""
+    from accord.auth.tokens import create_token
+
+    try:
+        with _system_ctx() as ctx:
+            token = create_token(ctx, user, name, expires_in_days=expires_in_days)
     except AccordError as exc:
         _fail(exc)
         return
     sys.stdout.write(token + "\n")
+
+
+def _when(value: object) -> str:
+    from datetime import datetime
+
+    return value.strftime("%Y-%m-%d %H:%M:%S") if isinstance(value, datetime) else "—"
+
+
+def _json_line(data: dict[str, object]) -> str:
+    import json
+    from datetime import datetime
+
+    def default(value: object) -> str:
+        if isinstance(value, datetime):
+            return value.isoformat().replace("+00:00", "Z")
+        return str(value)
+
+    return json.dumps(data, ensure_ascii=False, default=default)
+
+
+@token_app.command("list")
+def token_list(
+    user: Annotated[str, typer.Option(help="Login of the tokens' user.")],
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+) -> None:
+    """List a user's API tokens (prefix, name, dates; never the secret)."""
+    from rich.table import Table
+
+    from accord.auth.tokens import list_tokens
+
+    try:
+        with _system_ctx(readonly=True) as ctx:
+            rows = list_tokens(ctx, user)
+    except AccordError as exc:
+        _fail(exc)
+        return
+    if as_json:
+        for r in rows:
+            sys.stdout.write(_json_line(r) + "\n")
+        return
+    table = Table("id", "name", "prefix", "created", "last used", "expires", "revoked")
+    for r in rows:
+        table.add_row(
+            r["id"],
+            r["name"],
+            r["prefix"] + "…",
+            _when(r["created_at"]),
+            _when(r["last_used_at"]),
+            _when(r["expires_at"]),
+            _when(r["revoked_at"]),
+        )
+    out.print(table)
+
+
+@token_app.command("revoke")
+def token_revoke(token_id: Annotated[str, typer.Argument(help="The token's id.")]) -> None:
+    """Revoke an API token (running servers notice within 5 seconds)."""
+    from accord.auth.tokens import revoke_token
+
+    try:
+        with _system_ctx() as ctx:
+            row = revoke_token(ctx, token_id)
+    except AccordError as exc:
+        _fail(exc)
+        return
+    err.print(f"token {row['prefix']}… ({row['name']}) revoked")
+
+
+@audit_app.command("search")
+def audit_search(
+    actor: Annotated[str | None, typer.Option(help="Login or user id of the actor.")] = None,
+    action: Annotated[
+        str | None, typer.Option(help="An action (user.update) or a prefix (auth.*).")
+    ] = None,
+    target_type: Annotated[str | None, typer.Option(help="user, role, token, …")] = None,
+    target_id: Annotated[str | None, typer.Option(help="Id of the target.")] = None,
+    since: Annotated[str | None, typer.Option(help="ISO 8601, inclusive (UTC if naive).")] = None,
+    until: Annotated[str | None, typer.Option(help="ISO 8601, exclusive (UTC if naive).")] = None,
+    limit: Annotated[int, typer.Option(help="Most entries to show (1–500).")] = 50,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+) -> None:
+    """Search the audit log, newest first."""
+    from rich.table import Table
+
+    from accord.auth import audit
+
+    try:
+        with _system_ctx(readonly=True) as ctx:
+            rows, _ = audit.search(
+                ctx,
+                actor=actor,
+                action=action,
+                target_type=target_type,
+                target_id=target_id,
+                since=since,
+                until=until,
+                limit=limit,
+            )
+    except AccordError as exc:
+        _fail(exc)
+        return
+    if as_json:
+        for r in rows:
+            sys.stdout.write(_json_line(r) + "\n")
+        return
+    table = Table("id", "at (UTC)", "actor", "action", "target", "ip", "details")
+    for r in rows:
+        target = f"{r['target_type']}:{r['target_id']}" if r["target_id"] else r["target_type"]
+        table.add_row(
+            str(r["id"]),
+            _when(r["at"]),
+            r["actor_login"] or r["actor_id"] or "—",
+            r["action"],
+            target,
+            r["ip"] or "—",
+            _json_line(r["details"]),
+        )
+    out.print(table)
 
 
 @config_app.command("export")

@@ -11,6 +11,9 @@
      └── RateLimited        429
 
 Each error has a stable UPPER_SNAKE ``code`` documented in docs/errors.md.
+
+An error raised with ``commit=True`` lets its unit of work commit before it is reported: a refused
+password must still count as a failed attempt, and the audit entry saying so must stay.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ class AccordError(Exception):
     message: str
     errors: list[FieldError] = field(default_factory=list)
     data: dict[str, Any] = field(default_factory=dict)
+    commit: bool = field(default=False, kw_only=True, compare=False, repr=False)
     status: ClassVar[int] = 400
     title: ClassVar[str] = "Bad request"
 

@@ -43,6 +43,50 @@ class Settings(BaseSettings):
     )
     log_level: str = Field(default="INFO", description="Python logging level.")
 
+    # --- sign-in, sessions, passwords (ADR 0020) ---------------------------------------------
+    password_min_length: int = Field(
+        default=10, ge=8, le=128, description="Shortest password accepted for a user."
+    )
+    argon2_time_cost: int = Field(
+        default=3, ge=1, le=20, description="Argon2id iterations for new password hashes."
+    )
+    argon2_memory_kib: int = Field(
+        default=65536, ge=8, le=4 * 1024 * 1024, description="Argon2id memory per hash (KiB)."
+    )
+    argon2_parallelism: int = Field(
+        default=4, ge=1, le=64, description="Argon2id lanes for new password hashes."
+    )
+    login_max_failures: int = Field(
+        default=5, ge=1, le=1000, description="Failed sign-ins per login before it is locked."
+    )
+    login_max_failures_per_ip: int = Field(
+        default=20, ge=1, le=100_000, description="Failed sign-ins per address before throttling."
+    )
+    login_failure_window_seconds: int = Field(
+        default=900, ge=1, le=86_400 * 30, description="Window in which failures are counted."
+    )
+    login_lockout_seconds: int = Field(
+        default=900, ge=1, le=86_400 * 30, description="How long a lock or throttle lasts."
+    )
+    session_idle_minutes: int = Field(
+        default=30, ge=1, le=60 * 24 * 30, description="A session unused this long ends."
+    )
+    session_lifetime_hours: int = Field(
+        default=12, ge=1, le=24 * 365, description="A session ends this long after sign-in."
+    )
+    session_cookie_name: str = Field(
+        default="accord_session",
+        pattern=r"^[A-Za-z0-9_\-]{1,64}$",
+        description="Name of the session cookie.",
+    )
+    trust_proxy_headers: bool = Field(
+        default=False,
+        description="Take the client address and scheme from X-Forwarded-For/-Proto.",
+    )
+    totp_issuer: str = Field(
+        default="Accord", max_length=64, description="Issuer shown by authenticator apps."
+    )
+
     @property
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -351,3 +351,71 @@ def test_serve_answers_healthz_and_stops_on_sigterm(cli: Cli, worker_flag: str) 
             pytest.fail("accord serve did not exit within 20 s of SIGTERM")
     assert proc.returncode in (0, -signal.SIGTERM), (proc.returncode, err)
     assert "Traceback" not in err, err
+
+
+# --- tokens, passwords and the audit log (issue 3) ---------------------------------------------
+
+
+def test_token_list_shows_no_secret_and_revoke_stops_the_token(
+    cli: Cli, runtime_of_cli: Runtime
+) -> None:
+    import json
+
+    login = f"tl{uuid.uuid4().hex[:6]}"
+    cli.ok("user", "create", login, "--password", "Token-list-pass-1")
+    res = cli.ok("token", "create", "--user", login, "--name", "laptop", "--expires-in-days", "7")
+    token = res.stdout.strip()
+    assert res.stdout == token + "\n" and token.startswith("acc_")
+    table = cli.ok("token", "list", "--user", login).stdout
+    assert "laptop" in table and token[:10] in table and token[10:] not in table
+    [row] = [
+        json.loads(line)
+        for line in cli.ok("token", "list", "--user", login, "--json").stdout.splitlines()
+    ]
+    assert row["name"] == "laptop" and row["expires_at"] and row["revoked_at"] is None
+    assert "token_hash" not in row and token not in json.dumps(row)
+    with _api(runtime_of_cli, token) as api:
+        assert api.get("/api/v1/tokens").status_code == 200
+    res = cli.ok("token", "revoke", row["id"])
+    assert "revoked" in res.stderr
+    runtime_of_cli.caches.pop("api_tokens", None)  # as 5 s later (ADR 0008)
+    with _api(runtime_of_cli, token) as api:
+        assert api.get("/api/v1/tokens").status_code == 401
+    res = cli.run("token", "revoke", "not-an-id")
+    assert res.returncode == 2 and "TOKEN_NOT_FOUND" in res.stderr
+    _no_traceback(res)
+
+
+def test_audit_search_prints_a_table_or_json_lines(cli: Cli) -> None:
+    import json
+
+    login = f"au{uuid.uuid4().hex[:6]}"
+    cli.ok("user", "set-password", ADMIN, "--password", "New-admin-pass-2")
+    res = cli.ok("audit", "search", "--action", "user.password_*", "--json")
+    entries = [json.loads(line) for line in res.stdout.splitlines()]
+    assert entries and entries[0]["action"] == "user.password_reset"
+    assert entries[0]["actor_login"] == "system" and entries[0]["at"].endswith("Z")
+    res = cli.ok("audit", "search", "--actor", "system", "--action", "user.password_reset",
+                 "--limit", "1")  # fmt: skip
+    assert "user.password_reset" in res.stdout and "system" in res.stdout
+    res = cli.run("audit", "search", "--since", "yesterday", "--actor", login)
+    assert res.returncode == 2 and "INVALID_AUDIT_FILTER" in res.stderr
+    _no_traceback(res)
+
+
+def test_user_set_password_applies_the_policy_and_unlock_reports(
+    cli: Cli, runtime_of_cli: Runtime
+) -> None:
+    from accord.auth.service import authenticate_password
+
+    login = f"pw{uuid.uuid4().hex[:6]}"
+    cli.ok("user", "create", login, "--password", "First-pass-word-1")
+    res = cli.run("user", "set-password", login, "--password", "short")
+    assert res.returncode == 2 and "WEAK_PASSWORD" in res.stderr and "TOO_SHORT" in res.stderr
+    cli.ok("user", "set-password", login, "--password", "Second-pass-word-2")
+    with runtime_of_cli.engine.connect() as conn:
+        assert authenticate_password(conn, login, "Second-pass-word-2").login == login
+    assert "was not locked" in cli.ok("user", "unlock", login).stderr
+    res = cli.run("user", "reset-2fa", login)
+    assert res.returncode == 2 and "TOTP_NOT_ENABLED" in res.stderr
+    _no_traceback(res)

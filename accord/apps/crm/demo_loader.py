@@ -27,7 +27,7 @@ DEMO_USERS = [
     ("emma.wilson", "Emma Wilson", "sales rep"),
     ("sun.li", "孙丽", "service agent"),
 ]
-DEMO_PASSWORD = "demo-password"
+DEMO_PASSWORD = "demo-password-2026"
 
 
 def demo_loaded(runtime: Runtime) -> bool:

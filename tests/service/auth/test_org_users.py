@@ -130,17 +130,17 @@ def test_admin_cannot_disable_or_demote_themselves(ctx: Context, admin: Context)
 def test_disabling_keeps_the_user_and_blocks_sign_in(
     ctx: Context, make_user: MakeUser, admin: Context
 ) -> None:
-    user = make_user("leaver", password="leaver-password")
+    user = make_user("leaver", password="leaver-password-1")
     disabled = org.disable_user(admin, user["id"])
     assert not disabled["is_active"]
     assert disabled["disabled_at"] is not None
     with pytest.raises(Unauthenticated) as exc:
-        authenticate_password(ctx.conn, user["login"], "leaver-password")
+        authenticate_password(ctx.conn, user["login"], "leaver-password-1")
     assert exc.value.code == "INVALID_CREDENTIALS"
     enabled = org.enable_user(admin, user["id"])
     assert enabled["is_active"] and enabled["disabled_at"] is None
     assert _audit(ctx, user["id"]) == ["user.create", "user.disable", "user.enable"]
-    assert authenticate_password(ctx.conn, user["login"], "leaver-password").id == user["id"]
+    assert authenticate_password(ctx.conn, user["login"], "leaver-password-1").id == user["id"]
 
 
 def test_manager_cycles_are_refused(ctx: Context, make_user: MakeUser, admin: Context) -> None:

@@ -42,15 +42,16 @@ def record(
     """Append one audit entry (``action`` like ``role.update``, ``target_type`` like ``role``).
     ``actor_id`` defaults to the acting user; sign-in passes the user who signed in, or None
     for a failed attempt."""
+    ip = ctx.memo.get("client_ip")
     ctx.conn.execute(
         insert(t.audit_log).values(
             at=ctx.clock.now(),
             actor_id=ctx.actor.id if actor_id is _FROM_CTX else actor_id,
             action=action,
             target_type=target_type,
-            target_id=target_id,
+            target_id=None if target_id is None else str(target_id)[:100],
             details=_jsonable(details),
-            ip=ctx.memo.get("client_ip"),
+            ip=ip[:45] if isinstance(ip, str) else None,
         )
     )
 

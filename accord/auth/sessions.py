@@ -102,7 +102,7 @@ def create_session(
             created_at=now,
             last_seen_at=now,
             expires_at=expires,
-            ip=ip,
+            ip=ip[:45] if ip else None,
             user_agent=(user_agent or "")[:300] or None,
         )
     )

@@ -165,7 +165,8 @@ def _finish(
             .values(password_hash=new_hash)
         )
     session = sessions.create_session(ctx, uid, method, client.ip, client.user_agent)
-    details = {"method": method, "session_id": session.id, "user_agent": client.user_agent}
+    agent = (client.user_agent or "")[:300] or None
+    details = {"method": method, "session_id": session.id, "user_agent": agent}
     audit.record(ctx, "auth.login", "user", uid, details, actor_id=uid)
     return SignedIn(org.get_user(ctx, uid), session, method)
 

@@ -242,6 +242,28 @@ def test_a_lock_does_not_reveal_whether_the_login_exists(
     assert [a[0] for a in answers[real]] == [401] * 5 + [429] * 2
 
 
+def test_the_longest_logins_and_odd_headers_are_stored_without_error(
+    browser: Browser, unique: str, audit_log: AuditLog
+) -> None:
+    """Was a 500 on PostgreSQL: a lock's audit entry named a 150-character login in a
+    100-character column."""
+    login = (f"long.{unique}." + "x" * 150)[:150]
+    headers = {"User-Agent": "agent/" + "y" * 2000}
+    answers = [
+        browser()
+        .post(
+            "/api/v1/auth/login",
+            json={"login": login, "password": "Wrong-password-99"},
+            headers=headers,
+        )
+        .status_code
+        for _ in range(6)
+    ]
+    assert answers == [401] * 5 + [429]
+    [lock] = audit_log(action="auth.lockout", target_id=login[:100])
+    assert lock["target_type"] == "login"
+
+
 def test_a_successful_sign_in_resets_the_account_counter(
     browser: Browser, new_user: NewUser
 ) -> None:

@@ -80,3 +80,17 @@ def test_0003_upgrades_downgrades_and_upgrades_again(runtime: Runtime, tmp_path:
             conn.execute(text("UPDATE audit_log SET action = 'x.v'"))
         savepoint.rollback()
         assert conn.execute(text("SELECT action FROM audit_log")).scalar() == "x.w"
+
+
+def test_create_all_installs_the_append_only_triggers_too(runtime: Runtime, tmp_path: Path) -> None:
+    from accord.schema import all_system_metadata
+
+    with _scratch(runtime, tmp_path) as conn:
+        all_system_metadata().create_all(conn)
+        _audit_row(conn)
+        for statement in ("UPDATE audit_log SET action = 'x.z'", "DELETE FROM audit_log"):
+            savepoint = conn.begin_nested()
+            with pytest.raises(DBAPIError, match="append-only"):
+                conn.execute(text(statement))
+            savepoint.rollback()
+        assert conn.execute(text("SELECT action FROM audit_log")).scalar() == "x.y"

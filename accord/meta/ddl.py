@@ -61,6 +61,12 @@ def apply_plan(
     def table(name: str) -> Table:
         if name not in tables:
             tables[name] = build_table(objects[name], md, objects)
+            # Tables it references (lookups to existing objects) must be in the same MetaData
+            # for SQLAlchemy to resolve the foreign keys.
+            for fk in tables[name].foreign_keys:
+                ref = fk.target_fullname.split(".")[0]
+                if ref.startswith("obj_") and ref[4:] in objects and ref not in md.tables:
+                    table(ref[4:])
         return tables[name]
 
     existing = set(inspect(conn).get_table_names())

@@ -100,10 +100,17 @@ def _like_escape(q: str) -> str:
 
 
 def matching_ids(
-    conn: Connection, obj: ObjectDef, table: Table, q: str
+    conn: Connection,
+    obj: ObjectDef,
+    table: Table,
+    q: str,
+    *,
+    hidden: frozenset[str] = frozenset(),
 ) -> Select[tuple[str]] | None:
-    """A SELECT of ids of ``obj`` records whose searchable text contains ``q`` (None: no index)."""
-    cols = search_columns(obj)
+    """A SELECT of ids of ``obj`` records whose searchable text contains ``q`` (None: no index),
+    matching only in the searchable fields not in ``hidden``."""
+    all_cols = search_columns(obj)
+    cols = tuple(c for c in all_cols if c not in hidden)
     if not cols or not q:
         return None
     if conn.dialect.name == "sqlite":
@@ -111,6 +118,8 @@ def matching_ids(
         fts_rowids: ColumnElement[bool]
         if len(q) >= 3:
             phrase = '"' + q.replace('"', '""') + '"'
+            if len(cols) < len(all_cols):  # an FTS5 column filter: only the visible columns
+                phrase = "{" + " ".join(assert_identifier(c) for c in cols) + "} : " + phrase
             rowids = (
                 select(literal_column("rowid"))
                 .select_from(text(fts))
@@ -126,6 +135,10 @@ def matching_ids(
             )
         fts_rowids = literal_column(f"{assert_identifier(table.name)}.rowid").in_(rowids)
         return select(table.c.id).where(fts_rowids)
-    expr = literal_column(_pg_expression(cols))
     pattern = f"%{_like_escape(q)}%"
-    return select(table.c.id).where(expr.ilike(pattern, escape="\\"))
+    # The indexed expression (all searchable columns) finds candidates through the trigram
+    # index; with hidden columns, the visible ones must match on their own too.
+    matches = [literal_column(_pg_expression(all_cols)).ilike(pattern, escape="\\")]
+    if len(cols) < len(all_cols):
+        matches.append(literal_column(_pg_expression(cols)).ilike(pattern, escape="\\"))
+    return select(table.c.id).where(*matches)

@@ -1,42 +1,173 @@
-"""The one choke point through which every record read and write passes.
+"""The one choke point through which every record read and write passes (ADR 0018, 0020).
 
-``scope_clause`` returns the SQL condition limiting which rows of an object the acting user may
-see (``mode="read"``) or change (``mode="write"``); every query of the record service — get,
-list, count, search, timeline, history, bulk, export — ANDs it in, so scope is enforced in SQL,
-never by filtering in Python after loading. ``access_record`` loads one record for the user and
-raises ``NotFound`` (not ``Forbidden``) for ids outside the scope, so ids cannot be probed.
+- ``require(ctx, obj, action)``: the object-level grant (create, read, update, delete, import,
+  export); a missing grant is ``Forbidden`` (``NOT_ALLOWED``): it names the object, never a
+  record, so it reveals nothing about ids.
+- ``scope_clause(ctx, obj, table, mode)``: the SQL condition limiting which rows the acting user
+  may see (``read``) or change (``write``): owners in the user's data scope, or records shared
+  with the user (record teams). Every query of the record service — get, list, search, timeline,
+  history, bulk — ANDs it in, so scope is enforced in SQL, never by filtering loaded rows. Ids
+  outside the scope are ``NotFound``, exactly as ids that do not exist (no probing).
+- ``hidden_fields`` / ``readonly_fields``: field security. Hidden fields never leave the service
+  (responses, search hits, history, timeline items) and cannot be filtered or sorted on: to the
+  user they do not exist (``visible_registry``). Writing a read-only or hidden field is
+  ``Forbidden`` naming the field.
 
-Today every authenticated user may read and write every record (an administrator's scope); the
-identity issue plugs roles, data scopes and field security in here.
+The scope clause depends only on the acting user and the organisation version (shares are a
+subquery, read when the statement runs), so a compiled list page may be reused under the same
+``version`` (records/page_plans.py).
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Iterable
+from dataclasses import replace
+from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Table
+from sqlalchemy import ColumnElement, Table, false, or_
 
 from accord.auth.org import org_version
+from accord.auth.permissions import FULL, ObjectAccess, Permissions, permissions_for
+from accord.auth.teams import shared_record_ids
 from accord.core.context import Context
-from accord.meta.model import ObjectDef
+from accord.core.errors import FieldError, Forbidden, NotFound
+from accord.meta.fieldtypes.base import FieldType
+from accord.meta.model import FieldDef, ObjectDef
 
 Mode = Literal["read", "write"]
+Action = Literal["create", "read", "update", "delete", "import", "export"]
+_FLAG = {"import": "import_"}
+
+
+def permissions(ctx: Context) -> Permissions:
+    return permissions_for(ctx, ctx.actor)
+
+
+def object_access(ctx: Context, obj: ObjectDef | str) -> ObjectAccess:
+    if ctx.actor.is_system:
+        return FULL
+    return permissions(ctx).object(obj if isinstance(obj, str) else obj.name)
+
+
+def require(ctx: Context, obj: ObjectDef | str, action: Action) -> ObjectAccess:
+    """The user's access to ``obj``, which must grant ``action``."""
+    a = object_access(ctx, obj)
+    if not getattr(a, _FLAG.get(action, action)):
+        name = obj if isinstance(obj, str) else obj.name
+        raise Forbidden("NOT_ALLOWED", f"You may not {action} {name} records.")
+    return a
+
+
+def owner_column(obj: ObjectDef, table: Table) -> Any:
+    """Whose record a row is: its owner, or its creator for objects without owners."""
+    return table.c.owner_id if obj.ownable else table.c.created_by
 
 
 def scope_clause(
     ctx: Context, obj: ObjectDef, table: Table, mode: Mode
 ) -> ColumnElement[bool] | None:
     """The rows of ``obj`` the acting user may access in ``mode`` (None: all rows)."""
-    return None
+    if ctx.actor.is_system:
+        return None
+    perms = permissions(ctx)
+    a = perms.object(obj.name)
+    if perms.is_admin:
+        return None
+    scope = a.read_scope if mode == "read" else a.write_scope
+    allowed = a.read if mode == "read" else (a.update or a.delete)
+    if not allowed or scope == "none":
+        return false()
+    owners = perms.owner_ids(scope)
+    if owners is None:
+        return None
+    shared = table.c.id.in_(shared_record_ids(perms, obj.name, mode))
+    return or_(owner_column(obj, table).in_(sorted(owners)), shared)
+
+
+def write_owners(ctx: Context, obj: ObjectDef) -> frozenset[str] | None:
+    """The owners whose records the user may change (None: anyone's). A user who may create
+    but not update gets their own."""
+    if ctx.actor.is_system:
+        return None
+    perms = permissions(ctx)
+    if perms.is_admin:
+        return None
+    a = perms.object(obj.name)
+    return perms.owner_ids(a.write_scope if (a.update or a.delete) else "self")
+
+
+def in_write_scope(ctx: Context, obj: ObjectDef, owner: str | None) -> bool:
+    """Whether a record owned by ``owner`` would be in the user's write scope (to refuse
+    assigning records to owners outside it, e.g. another department)."""
+    owners = write_owners(ctx, obj)
+    return owners is None or owner in owners
+
+
+def hidden_fields(ctx: Context, obj: ObjectDef | str) -> frozenset[str]:
+    return object_access(ctx, obj).hidden_fields
+
+
+def readonly_fields(ctx: Context, obj: ObjectDef | str) -> frozenset[str]:
+    return object_access(ctx, obj).readonly_fields
+
+
+def visible_fields(ctx: Context, obj: ObjectDef) -> set[str] | None:
+    """Fields the acting user may see (None: all)."""
+    hidden = hidden_fields(ctx, obj)
+    if not hidden:
+        return None
+    return {f.name for f in obj.fields if f.name not in hidden}
+
+
+def refuse_protected(ctx: Context, obj: ObjectDef, names: Iterable[str]) -> None:
+    """``Forbidden`` naming each read-only (or hidden) field among ``names``."""
+    protected = readonly_fields(ctx, obj)
+    bad = sorted(n for n in names if n in protected)
+    if bad:
+        raise Forbidden(
+            "FIELD_READ_ONLY",
+            f"You may not change {', '.join(bad)}.",
+            [FieldError(n, "FIELD_READ_ONLY", f"{n} is read-only for you") for n in bad],
+        )
 
 
 def version(ctx: Context) -> int:
     """What the acting user's scope and field security depend on besides their id: the
     organisation version (roles, grants, reporting lines, departments). A compiled list page
     is reused only under the same version (page_plans.py)."""
-    return org_version(ctx)
+    return 0 if ctx.actor.is_system else org_version(ctx)
 
 
-def visible_fields(ctx: Context, obj: ObjectDef) -> set[str] | None:
-    """Fields the acting user may see (None: all); hidden fields never leave the service."""
-    return None
+class VisibleRegistry:
+    """The registry as the acting user sees it, for parsing filters and sorts: objects they
+    may not read do not exist, nor do hidden fields (so a filter cannot reveal their values)."""
+
+    def __init__(self, ctx: Context, reg: Any) -> None:
+        self.ctx, self.reg = ctx, reg
+        self._objects: dict[str, ObjectDef] = {}
+
+    def object(self, name: str) -> ObjectDef:
+        found = self._objects.get(name)
+        if found is not None:
+            return found
+        obj = self.reg.object(name)
+        a = object_access(self.ctx, name)
+        if not a.read:
+            raise NotFound("OBJECT_NOT_FOUND", f"No object named {name!r}.")
+        if a.hidden_fields:
+            obj = replace(obj, fields=tuple(f for f in obj.fields if f.name not in a.hidden_fields))
+        self._objects[name] = obj
+        return obj
+
+    def table(self, name: str) -> Table:
+        return self.reg.table(name)  # type: ignore[no-any-return]
+
+    def field_type(self, f: FieldDef) -> FieldType:
+        return self.reg.field_type(f)  # type: ignore[no-any-return]
+
+
+def visible_registry(ctx: Context, reg: Any) -> Any:
+    """``reg`` itself for users who see everything, else a ``VisibleRegistry``."""
+    if ctx.actor.is_system or permissions(ctx).is_admin:
+        return reg
+    return VisibleRegistry(ctx, reg)

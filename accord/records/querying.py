@@ -9,7 +9,6 @@ from sqlalchemy import ColumnElement, Select
 
 from accord.core.context import Context
 from accord.meta.operators import RELATIVE_DATE_OPS
-from accord.meta.registry import Registry
 from accord.query import (
     Sort,
     build_list_query,
@@ -19,15 +18,16 @@ from accord.query import (
     parse_query_pairs,
     parse_sort,
 )
+from accord.query.paths import RegistryLike
 
 
-def sort_for(reg: Registry, obj: str, spec: str | None) -> Sort:
+def sort_for(reg: RegistryLike, obj: str, spec: str | None) -> Sort:
     return parse_sort(spec or "-created_at", reg, obj)
 
 
 def page_query(
     ctx: Context,
-    reg: Registry,
+    reg: RegistryLike,
     obj: str,
     *,
     filter: Any,

@@ -35,17 +35,23 @@ def search(
             [FieldError("limit", "OUT_OF_RANGE", "1–50")],
         )
     reg = load(ctx)
-    names = (
-        list(objects)
-        if objects
-        else sorted(n for n, o in reg.objects.items() if o.status == "active" and search_columns(o))
-    )
-    for n in names:
-        reg.object(n)  # unknown objects are a 404, not an empty result
+    if objects:
+        names = list(objects)
+        for n in names:
+            reg.object(n)  # unknown objects are a 404, not an empty result
+            access.require(ctx, n, "read")
+    else:  # every object the user may read
+        names = sorted(
+            n
+            for n, o in reg.objects.items()
+            if o.status == "active" and search_columns(o) and access.object_access(ctx, n).read
+        )
     hits: list[dict[str, Any]] = []
     for name in names:
         c = codec(reg, name)
-        ids = matching_ids(ctx.conn, c.obj, c.table, q)
+        hidden = access.hidden_fields(ctx, c.obj)
+        # A hidden field is not searched: a hit on it would tell its content.
+        ids = matching_ids(ctx.conn, c.obj, c.table, q, hidden=hidden)
         if ids is None:
             continue
         query = (
@@ -57,8 +63,9 @@ def search(
         scope = access.scope_clause(ctx, c.obj, c.table, "read")
         if scope is not None:
             query = query.where(scope)
+        only = None if not hidden else {n for n in c.fields if n not in hidden}
         for row in ctx.conn.execute(query).mappings():
-            rec = c.to_json(c.decode(row))
+            rec = c.to_json(c.decode(row, only))
             title_field = c.obj.title_field
             hits.append(
                 {

@@ -9,10 +9,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, or_, select
 
+from accord.auth import audit
 from accord.core.context import Context
-from accord.core.errors import AccordError, BadRequest, FieldError, Invalid, NotFound
+from accord.core.errors import AccordError, BadRequest, FieldError, Forbidden, Invalid, NotFound
 from accord.core.ids import parse_id
 from accord.db import tables as t
 from accord.meta.fieldtypes.base import FieldValueError
@@ -57,16 +58,25 @@ def _id(rid: Any, obj: str) -> str:
 
 
 def access_record(
-    ctx: Context, obj: str, rid: Any, *, mode: access.Mode = "read", include_deleted: bool = False
+    ctx: Context,
+    obj: str,
+    rid: Any,
+    *,
+    action: Literal["read", "update", "delete"] = "read",
+    include_deleted: bool = False,
 ) -> Record:
-    """Load one record for the acting user, or raise NotFound (also when out of scope)."""
+    """Load one record for the acting user, who must be granted ``action`` on the object, or
+    raise NotFound (also when the record is outside their read or write scope). Hidden fields
+    are left out."""
     _, c = _codec(ctx, obj)
+    a = access.require(ctx, c.obj, action)
     rid = _id(rid, obj)
-    row = _fetch_by_id(ctx, c, rid, mode)
+    row = _fetch_by_id(ctx, c, rid, "read" if action == "read" else "write")
     if row is None or (row["deleted_at"] is not None and not include_deleted):
         raise NotFound("RECORD_NOT_FOUND", f"No {obj} with id {rid}.")
-    rec = c.decode(row)
-    _attach_links(ctx, c, [rec])
+    only = _visible(c, a.hidden_fields)
+    rec = c.decode(row, only)
+    _attach_links(ctx, c, [rec], only)
     return rec
 
 
@@ -74,9 +84,15 @@ def get(ctx: Context, obj: str, rid: Any, *, include_deleted: bool = False) -> R
     return access_record(ctx, obj, rid, include_deleted=include_deleted)
 
 
+def _visible(c: ObjectCodec, hidden: frozenset[str]) -> set[str] | None:
+    """The field selection that leaves ``hidden`` out (None: every field)."""
+    return None if not hidden else {n for n in c.fields if n not in hidden}
+
+
 def get_json(ctx: Context, obj: str, rid: Any) -> dict[str, Any]:
     """``to_json(get(...))`` the short way: the row goes straight to JSON."""
     _, c = _codec(ctx, obj)
+    a = access.require(ctx, c.obj, "read")
     rid = _id(rid, obj)
     dialect = ctx.conn.dialect
     scope = access.scope_clause(ctx, c.obj, c.table, "read")
@@ -89,11 +105,12 @@ def get_json(ctx: Context, obj: str, rid: Any) -> dict[str, Any]:
         result = ctx.conn.execute(q)
         keys, coltypes = tuple(result.keys()), _coltypes(result)
         row = result.first()
-    plan = json_rows(c, keys, dialect, None, coltypes)
+    only = _visible(c, a.hidden_fields)
+    plan = json_rows(c, keys, dialect, only, coltypes)
     if row is None or row[keys.index("deleted_at")] is not None:
         raise NotFound("RECORD_NOT_FOUND", f"No {obj} with id {rid}.")
     [rec] = plan.convert([row])
-    _attach_links_json(ctx, c, [rec])
+    _attach_links(ctx, c, [rec], only, as_json=True)
     return rec
 
 
@@ -115,19 +132,22 @@ def to_json(ctx: Context, obj: str, rec: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _attach_links(
-    ctx: Context, c: ObjectCodec, recs: list[Record], *, as_json: bool = False
+    ctx: Context,
+    c: ObjectCodec,
+    recs: list[Record],
+    only: set[str] | None = None,
+    *,
+    as_json: bool = False,
 ) -> None:
-    linked = [fc for fc in c.fields.values() if not fc.type.stored]
+    linked = [
+        fc for fc in c.fields.values() if not fc.type.stored and (only is None or fc.name in only)
+    ]
     if linked and recs:
-        links = writer.read_links(ctx, c, [r["id"] for r in recs])
+        links = writer.read_links(ctx, c, [r["id"] for r in recs], [fc.name for fc in linked])
         for r in recs:
             for fc in linked:
                 ids = links.get(r["id"], {}).get(fc.name, [])
                 r[fc.name] = fc.type.to_json(ids, fc.field) if as_json else ids
-
-
-def _attach_links_json(ctx: Context, c: ObjectCodec, recs: list[dict[str, Any]]) -> None:
-    _attach_links(ctx, c, recs, as_json=True)
 
 
 def list_records(
@@ -147,14 +167,16 @@ def list_records(
     from accord.records import querying
 
     reg, c = _codec(ctx, obj)
+    a = access.require(ctx, c.obj, "read")
     if isinstance(limit, bool) or not isinstance(limit, int) or not (1 <= limit <= MAX_PAGE):
         raise Invalid(
             "INVALID_LIMIT",
             f"limit must be between 1 and {MAX_PAGE}.",
             [FieldError("limit", "OUT_OF_RANGE", "out of range")],
         )
-    only = _selected_fields(c, fields)
-    sort_spec = querying.sort_for(reg, obj, sort)
+    only = _selected_fields(c, fields, a.hidden_fields)
+    seen = access.visible_registry(ctx, reg)  # filters and sorts see no hidden field
+    sort_spec = querying.sort_for(seen, obj, sort)
     after = decode_cursor(cursor, sort_spec) if cursor is not None else None
     dialect = ctx.conn.dialect
     flt_key = page_plans.filter_key(filter)
@@ -177,7 +199,7 @@ def list_records(
             where.append(scope)
         q, timeless = querying.page_query(
             ctx,
-            reg,
+            seen,
             obj,
             filter=filter,
             sort=sort_spec,
@@ -196,17 +218,21 @@ def list_records(
     nxt = querying.cursor_after(rows.typed(raw[limit - 1]), sort_spec) if more else None
     if as_json:
         data = rows.convert(raw[:limit])
-        _attach_links_json(ctx, c, data)
+        _attach_links(ctx, c, data, only, as_json=True)
         return Page(data, nxt)
     recs = [c.decode(rows.typed(r), only) for r in raw[:limit]]
-    _attach_links(ctx, c, recs)
+    _attach_links(ctx, c, recs, only)
     return Page(recs, nxt)
 
 
-def _selected_fields(c: ObjectCodec, fields: Sequence[str] | None) -> set[str] | None:
+def _selected_fields(
+    c: ObjectCodec, fields: Sequence[str] | None, hidden: frozenset[str] = frozenset()
+) -> set[str] | None:
+    """The fields asked for (all but ``hidden`` when none are named); a hidden field is as
+    unknown as one that does not exist."""
     if not fields:
-        return None
-    unknown = [f for f in fields if f not in c.fields and f not in c.system_fields]
+        return _visible(c, hidden)
+    unknown = [f for f in fields if (f not in c.fields or f in hidden) and f not in c.system_fields]
     if unknown:
         raise Invalid(
             "UNKNOWN_FIELD",
@@ -232,29 +258,56 @@ def _columns_for(c: ObjectCodec, only: set[str] | None) -> list[str] | None:
 
 def create(ctx: Context, obj: str, values: Any, *, trusted: bool = False) -> Record:
     reg, c = _codec(ctx, obj)
+    access.require(ctx, c.obj, "create")
+    if isinstance(values, Mapping):
+        access.refuse_protected(ctx, c.obj, values)
+        _refuse_foreign_owner(ctx, c, values)
     [row] = writer.create_rows(ctx, reg, c, [values], trusted=trusted)
     if not row.ok:
         raise Invalid("VALIDATION_FAILED", "The record is not valid.", row.errors)
+    if not access.object_access(ctx, c.obj).read:  # a create-only grant (e.g. a web form)
+        return {"id": row.system["id"], "version": row.system["version"]}
     return access_record(ctx, obj, row.system["id"])
 
 
 def update(ctx: Context, obj: str, rid: Any, values: Any, *, version: int | None) -> Record:
     reg, c = _codec(ctx, obj)
-    rid = access_record(ctx, obj, rid, mode="write")["id"]
+    rid = access_record(ctx, obj, rid, action="update")["id"]
+    if isinstance(values, Mapping):
+        access.refuse_protected(ctx, c.obj, values)
+        _refuse_foreign_owner(ctx, c, values)
     writer.update_row(ctx, reg, c, rid, values, version)
     return access_record(ctx, obj, rid)
+
+
+def _refuse_foreign_owner(ctx: Context, c: ObjectCodec, values: Mapping[str, Any]) -> None:
+    """An owner outside the user's write scope (another department, say) is refused: a user
+    cannot hand records to people whose records they may not manage."""
+    if not c.obj.ownable or "owner_id" not in values:
+        return
+    owner = parse_id(values["owner_id"]) if values["owner_id"] is not None else None
+    if values["owner_id"] is not None and owner is None:
+        return  # malformed: the validation reports it per field
+    if not access.in_write_scope(ctx, c.obj, owner):
+        audit.record(ctx, "record.owner_refused", c.obj.name, None, {"owner_id": owner})
+        raise Forbidden(
+            "OWNER_NOT_ALLOWED",
+            "You may not assign records to that owner.",
+            [FieldError("owner_id", "OWNER_NOT_ALLOWED", "outside your write scope")],
+            commit=True,  # the attempt stays in the audit log
+        )
 
 
 def delete(ctx: Context, obj: str, rid: Any) -> None:
     """Soft delete: the record moves to the recycle bin and can be restored."""
     reg, c = _codec(ctx, obj)
-    rid = access_record(ctx, obj, rid, mode="write")["id"]
+    rid = access_record(ctx, obj, rid, action="delete")["id"]
     writer.set_deleted(ctx, reg, c, rid, deleted=True)
 
 
 def restore(ctx: Context, obj: str, rid: Any) -> Record:
     reg, c = _codec(ctx, obj)
-    rid = access_record(ctx, obj, rid, mode="write", include_deleted=True)["id"]
+    rid = access_record(ctx, obj, rid, action="delete", include_deleted=True)["id"]
     writer.set_deleted(ctx, reg, c, rid, deleted=False)
     return access_record(ctx, obj, rid)
 
@@ -276,15 +329,47 @@ def bulk(
     reg, c = _codec(ctx, obj)
     if mode not in BULK_MODES:
         raise BadRequest("INVALID_BULK_MODE", f"mode must be one of {', '.join(BULK_MODES)}.")
+    access.require(ctx, c.obj, "create")
     if mode == "upsert":
         return _upsert(ctx, reg, c, rows, key or "id")
-    results: list[RowResult] = []
+    refused = _refused_rows(ctx, c, rows)
+    if refused:
+        ok = [i for i in range(len(rows)) if i not in refused]
+        done = writer.create_rows(ctx, reg, c, [rows[i] for i in ok], indices=ok)
+        results = {i: RowResult(i, "error", None, errs) for i, errs in refused.items()}
+        results.update({r.index: _result(r, "created") for r in done})
+        return [results[i] for i in range(len(rows))]
+    out: list[RowResult] = []
     for start in range(0, len(rows), batch_size):
         done = writer.create_rows(
             ctx, reg, c, rows[start : start + batch_size], trusted=trusted, first_index=start
         )
-        results += [_result(r, "created") for r in done]
-    return results
+        out += [_result(r, "created") for r in done]
+    return out
+
+
+def _refused_rows(ctx: Context, c: ObjectCodec, rows: Sequence[Any]) -> dict[int, list[FieldError]]:
+    """Rows that set a field read-only to the user or an owner outside their write scope:
+    {row index: errors}. Nothing to check for users who may write everything."""
+    protected = access.readonly_fields(ctx, c.obj)
+    owners = access.write_owners(ctx, c.obj) if c.obj.ownable else None
+    if not protected and owners is None:
+        return {}
+    refused: dict[int, list[FieldError]] = {}
+    for i, data in enumerate(rows):
+        if not isinstance(data, Mapping):
+            continue  # create_rows reports it
+        errs = [
+            FieldError(k, "FIELD_READ_ONLY", f"{k} is read-only for you")
+            for k in sorted(protected.intersection(data))
+        ]
+        if owners is not None and data.get("owner_id") is not None:
+            owner = parse_id(data["owner_id"])
+            if owner is not None and owner not in owners:
+                errs.append(FieldError("owner_id", "OWNER_NOT_ALLOWED", "outside your write scope"))
+        if errs:
+            refused[i] = errs
+    return refused
 
 
 def _result(r: Row, status: Literal["created", "updated"]) -> RowResult:
@@ -301,10 +386,12 @@ def _upsert(
     kf = c.fields.get(key)
     if key != "id" and (kf is None or not kf.field.unique or not kf.single):
         raise BadRequest("INVALID_UPSERT_KEY", "The upsert key must be 'id' or a unique field.")
-    results: dict[int, RowResult] = {}
+    results = {i: RowResult(i, "error", None, e) for i, e in _refused_rows(ctx, c, rows).items()}
     keyed: dict[int, Any] = {}
     seen: set[Any] = set()
     for i, data in enumerate(rows):
+        if i in results:
+            continue
         try:
             value = _key_value(c, key, data)
         except AccordError as exc:
@@ -324,7 +411,19 @@ def _upsert(
             continue
         seen.add(value)
         keyed[i] = value
-    existing = _ids_by_key(ctx, c, key, list(keyed.values()))
+    existing = _ids_by_key(ctx, c, key, list(keyed.values()), scoped=False)
+    writable = _ids_by_key(ctx, c, key, [v for v in keyed.values() if v in existing])
+    may_update = access.object_access(ctx, c.obj).update
+    for i, value in list(keyed.items()):
+        if value in existing and (value not in writable or not may_update):
+            # Matching a record the user may not change: refused for this row only.
+            results[i] = RowResult(
+                i,
+                "error",
+                None,
+                [FieldError(key, "NOT_ALLOWED", "the matching record is outside your write scope")],
+            )
+            del keyed[i]
     new = [i for i, v in keyed.items() if v not in existing]
     for i in new:
         results[i] = RowResult(i, "error")  # placeholder, replaced below
@@ -382,10 +481,13 @@ def _key_value(c: ObjectCodec, key: str, data: Any) -> Any:
         ) from None
 
 
-def _ids_by_key(ctx: Context, c: ObjectCodec, key: str, values: list[Any]) -> dict[Any, str]:
-    """Live records in the user's write scope whose ``key`` is one of ``values``."""
+def _ids_by_key(
+    ctx: Context, c: ObjectCodec, key: str, values: list[Any], *, scoped: bool = True
+) -> dict[Any, str]:
+    """Live records whose ``key`` is one of ``values`` (in the user's write scope when
+    ``scoped``)."""
     col = c.table.c.id if key == "id" else c.table.c[key]
-    scope = access.scope_clause(ctx, c.obj, c.table, "write")
+    scope = access.scope_clause(ctx, c.obj, c.table, "write") if scoped else None
     found: dict[Any, str] = {}
     for start in range(0, len(values), 900):
         q = select(col, c.table.c.id).where(
@@ -408,7 +510,7 @@ def history(
     h = t.record_history
     q = (
         select(h)
-        .where(h.c.object_name == obj, h.c.record_id == _id(rid, obj))
+        .where(h.c.object_name == obj, h.c.record_id == _id(rid, obj), *visible_changes(ctx, obj))
         .order_by(h.c.id.desc())
         .limit(limit + 1)
     )
@@ -418,3 +520,13 @@ def history(
     more = len(rows) > limit
     rows = rows[:limit]
     return rows, (rows[-1]["id"] if more else None)
+
+
+def visible_changes(ctx: Context, obj: str) -> list[ColumnElement[bool]]:
+    """History rows the user may see: none about their hidden fields (an ownership change is
+    not about a field and always shows)."""
+    hidden = access.hidden_fields(ctx, obj)
+    if not hidden:
+        return []
+    h = t.record_history
+    return [or_(h.c.field_name.is_(None), h.c.field_name.not_in(sorted(hidden)))]

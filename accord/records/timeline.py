@@ -24,7 +24,7 @@ from accord.db.types import UTCDateTime
 from accord.meta.registry import load
 from accord.records import access
 from accord.records.codec import codec
-from accord.records.service import access_record
+from accord.records.service import access_record, visible_changes
 
 RELATIONS = ("lookup", "master_detail")
 
@@ -68,7 +68,7 @@ def timeline(
     after = _decode(cursor) if cursor else None
     branches = []
     for other in reg.objects.values():
-        if other.status != "active":
+        if other.status != "active" or not access.object_access(ctx, other).read:
             continue
         links = [
             f for f in other.active_fields if f.type in RELATIONS and f.options.get("target") == obj
@@ -98,7 +98,7 @@ def timeline(
             "change",
             obj,
             cast(h.c.id, String),
-            [h.c.object_name == obj, h.c.record_id == rid],
+            [h.c.object_name == obj, h.c.record_id == rid, *visible_changes(ctx, obj)],
             after,
             limit,
         )
@@ -162,8 +162,10 @@ def _materialise(ctx: Context, rows: Any) -> list[dict[str, Any]]:
     records: dict[tuple[str, str], dict[str, Any]] = {}
     for name, ids in by_obj.items():
         c = codec(reg, name)
+        hidden = access.hidden_fields(ctx, c.obj)
+        only = None if not hidden else {n for n in c.fields if n not in hidden}
         for row in ctx.conn.execute(select(c.table).where(c.table.c.id.in_(ids))).mappings():
-            records[(name, str(row["id"]))] = c.to_json(c.decode(row))
+            records[(name, str(row["id"]))] = c.to_json(c.decode(row, only))
     changes: dict[int, dict[str, Any]] = {}
     if hist_ids:
         h = t.record_history

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Column, MetaData, Table, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from accord.auth import teams
 from accord.core.context import Context
 from accord.core.errors import Conflict, FieldError, Invalid, NotFound, PreconditionFailed
 from accord.db.types import IdType
@@ -157,12 +158,13 @@ def _link_table(codec: ObjectCodec, field: str) -> Table:
 
 
 def read_links(
-    ctx: Context, codec: ObjectCodec, ids: Sequence[str]
+    ctx: Context, codec: ObjectCodec, ids: Sequence[str], fields: Sequence[str] | None = None
 ) -> dict[str, dict[str, list[str]]]:
-    """Many-to-many values for ``ids``: {record id: {field: [target ids]}}."""
+    """Many-to-many values for ``ids``: {record id: {field: [target ids]}} (of ``fields``, or of
+    every many-to-many field)."""
     out: dict[str, dict[str, list[str]]] = {}
     for name, fc in codec.fields.items():
-        if fc.type.stored:
+        if fc.type.stored or (fields is not None and name not in fields):
             continue
         lt = _link_table(codec, name)
         for rid, tid in ctx.conn.execute(
@@ -265,6 +267,9 @@ def update_row(
     ]
     if owner_change:
         hist.append(("owner_id", current_row.get("owner_id"), r.system["owner_id"]))
+        teams.log_owner_change(
+            ctx, codec.obj.name, rid, current_row.get("owner_id"), r.system["owner_id"]
+        )
     write_history(ctx, codec.obj.name, rid, "update", hist, now)
     write_outbox(
         ctx,

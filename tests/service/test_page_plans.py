@@ -86,10 +86,12 @@ def test_relative_date_filters_follow_the_clock(runtime: Runtime, unique: str) -
 
 
 def test_me_means_the_acting_user_in_each_request(ctx: Context, unique: str) -> None:
-    from accord.auth import org
+    from accord.auth import org, roles
     from accord.auth.service import actor_for, find_user
 
     users = [org.create_user(ctx, {"login": f"me.{k}.{unique}"}) for k in ("a", "b")]
+    for u in users:  # both see every customer: only "$me" tells their lists apart
+        roles.set_user_roles(ctx, u["id"], ["sales_director"])
     for u in users:
         records.create(ctx, "customer", {"name": f"mine {unique}", "owner_id": u["id"]})
     flt = {"and": [_named(f"mine {unique}"), {"field": "owner_id", "op": "eq", "value": "$me"}]}

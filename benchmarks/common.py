@@ -260,12 +260,36 @@ def create_token(runtime: Any) -> str:
 
 
 def create_owners(runtime: Any, n: int) -> list[str]:
-    from accord.auth.service import create_user
+    """``n`` users; user ``i > 0`` reports to ``manager_index(i)``, so they form a reporting
+    tree (a chief, directors, managers, reps) for the data-scope benchmark."""
+    from accord.auth import org
     from accord.db.engine import unit_of_work
 
+    ids: list[str] = []
     with unit_of_work(runtime.engine) as conn:
         ctx = system_ctx(runtime, conn)
-        return [str(create_user(ctx, f"owner{i:02d}", None)["id"]) for i in range(n)]
+        for i in range(n):
+            values: dict[str, Any] = {"login": f"owner{i:03d}"}
+            if i:
+                values["manager_id"] = ids[manager_index(i)]
+            ids.append(str(org.create_user(ctx, values)["id"]))
+    return ids
+
+
+def manager_index(i: int) -> int:
+    """The reporting tree of the owners: 0 is the chief; 1–7 directors report to 0; 8–63
+    managers, eight per director; 64 and up reps, spread over the managers (about eight each
+    of 500 users)."""
+    if i <= 7:
+        return 0
+    if i <= 63:
+        return 1 + (i - 8) // 8
+    return 8 + (i - 64) % 56
+
+
+def subordinates_of(i: int, n: int) -> set[int]:
+    below = {j for j in range(1, n) if manager_index(j) == i}
+    return below | {k for j in below for k in subordinates_of(j, n)}
 
 
 # --- the bench_contact object -----------------------------------------------------------------
@@ -441,13 +465,16 @@ def new_ids(n: int) -> list[str]:
 # --- the shared dataset for the server benchmarks ----------------------------------------------
 
 T0 = datetime(2020, 1, 1, tzinfo=UTC)
-OWNERS = 20
+OWNERS = 500  # a reporting tree (manager_index) for the data-scope benchmark
 BIG_OWNER_SHARE = 21  # of 40: owner 0 holds 52.5 % of the rows, so page 10,000 exists at 1M
 
 
 def owner_index(i: int) -> int:
+    """Owner 0 holds 52.5 % of the rows; the other 499 share the rest evenly."""
     k = i % 40
-    return 0 if k < BIG_OWNER_SHARE else k - BIG_OWNER_SHARE + 1
+    if k < BIG_OWNER_SHARE:
+        return 0
+    return 1 + ((i // 40) * (40 - BIG_OWNER_SHARE) + k - BIG_OWNER_SHARE) % (OWNERS - 1)
 
 
 @dataclass
@@ -468,7 +495,7 @@ class Dataset:
 
 
 def build_dataset(kind: str, n: int, stack: contextlib.ExitStack) -> Dataset:
-    """``n`` bench_contact rows owned by 20 users (one holds 52.5 %), inserted with the raw path
+    """``n`` bench_contact rows owned by 500 users (one holds 52.5 %), inserted with the raw path
     (the data only has to exist); created_at spread over ~years in an order unrelated to ids."""
     url, data_dir = stack.enter_context(throwaway_database(kind))
     runtime = make_runtime(url, data_dir)

@@ -26,6 +26,7 @@ BENCHMARKS: dict[str, str] = {
     "bulk_insert": "benchmarks.bulk_insert",
     "list_query": "benchmarks.list_query",
     "api_get": "benchmarks.api_get",
+    "scope_list": "benchmarks.scope_list",
     "memory": "benchmarks.memory",
 }
 

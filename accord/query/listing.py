@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, FromClause, Select, select
+from sqlalchemy import ColumnElement, CompoundSelect, FromClause, Select, select, union_all
 
 from accord.core.errors import FieldError, Invalid
 from accord.query.cursor import cursor_for_row, decode_cursor, keyset_clause
@@ -33,7 +33,9 @@ def build_list_query(
     limit: int = 50,
     columns: Sequence[str] | None = None,
     root: FromClause | None = None,
-) -> Select[Any]:
+    branches: Sequence[ColumnElement[bool]] = (),
+    dialect: str | None = None,
+) -> Select[Any] | CompoundSelect[Any]:
     """The SELECT of one page (``limit + 1`` rows) of ``obj_name``.
 
     ``columns`` are column names of the object's table (default: all); the sort columns are
@@ -41,6 +43,11 @@ def build_list_query(
     ``compile_sql`` over the same ``root``. The page starts after ``cursor``, or after the row
     whose sort-key values are ``after`` (already decoded; placeholders allowed, see
     ``keyset_clause``).
+
+    ``branches`` (disjoint conditions, e.g. one per owner of a data scope) make the page a
+    UNION ALL of one page per branch, merged and cut to the page: each branch can walk its own
+    index range (``owner_id, created_at, id``) instead of one scan filtering a whole table. The
+    shape that both engines plan well differs: ``dialect`` chooses it.
     """
     if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
         raise Invalid(
@@ -67,7 +74,20 @@ def build_list_query(
         after = decode_cursor(cursor, sort)
     if after is not None:
         stmt = stmt.where(keyset_clause(sort, source, after))
-    return stmt.order_by(*sort.order_by(source)).limit(limit + 1)
+    if not branches:
+        return stmt.order_by(*sort.order_by(source)).limit(limit + 1)
+    ordered = [stmt.where(b) for b in branches]
+    if dialect == "postgresql":
+        # Each branch sorted and limited on its own: PostgreSQL then reads each through its
+        # index and merges them (Merge Append); it does not for a plain UNION ALL.
+        ordered = [
+            q.order_by(*sort.order_by(source)).limit(limit + 1).subquery().select() for q in ordered
+        ]
+    # SQLite merges a compound SELECT's branches in index order and stops at the limit
+    # ("MERGE (UNION ALL)"), so a branch holding no row of the page costs an index probe.
+    merged = union_all(*ordered)
+    order = [k.ordered(merged.selected_columns[k.column]) for k in sort.keys]
+    return merged.order_by(*order).limit(limit + 1)
 
 
 def next_cursor(rows: Sequence[Any], sort: Sort, limit: int) -> str | None:

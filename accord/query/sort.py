@@ -9,7 +9,7 @@ order = byte order on both engines), so every sort is total and keyset pages are
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import ColumnElement, FromClause
@@ -40,7 +40,10 @@ class SortKey:
         return col
 
     def order_by(self, source: FromClause) -> UnaryExpression[Any]:
-        expr = self.expression(source)
+        return self.ordered(self.expression(source))
+
+    def ordered(self, expr: ColumnElement[Any]) -> UnaryExpression[Any]:
+        """``expr`` in this key's order (NULL greatest)."""
         return expr.desc().nulls_first() if self.descending else expr.asc().nulls_last()
 
 
@@ -108,5 +111,8 @@ def parse_sort(spec: str | Sequence[str] | None, reg: RegistryLike, obj_name: st
         if len(keys) > MAX_SORT_KEYS:
             raise invalid_sort(i, "TOO_COMPLEX", f"sort by at most {MAX_SORT_KEYS} fields")
     if not keys or keys[-1].column != "id":
-        keys.append(ID_KEY)
+        # The tiebreaker runs the way of the last key, so "-created_at" is (created_at, id)
+        # descending: one direction is what an index on (created_at, id) scanned backwards
+        # gives, and what a row-value keyset comparison can resume.
+        keys.append(replace(ID_KEY, descending=bool(keys) and keys[-1].descending))
     return Sort(tuple(keys))

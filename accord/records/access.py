@@ -24,7 +24,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Table, false, or_
+from sqlalchemy import ColumnElement, Table, and_, false, or_
 
 from accord.auth.org import org_version
 from accord.auth.permissions import FULL, ObjectAccess, Permissions, permissions_for
@@ -82,6 +82,36 @@ def scope_clause(
         return None
     shared = table.c.id.in_(shared_record_ids(perms, obj.name, mode))
     return or_(owner_column(obj, table).in_(sorted(owners)), shared)
+
+
+MAX_BRANCHES = 32  # owners of a scope listed as one branch each (beyond: one IN list)
+
+
+def scope_branches(
+    ctx: Context, obj: ObjectDef, table: Table, mode: Mode
+) -> list[ColumnElement[bool]] | None:
+    """The scope as disjoint conditions — one per owner, one for records shared with the user
+    and owned by someone else — for a list page to read as a UNION of per-owner index ranges
+    (``build_list_query(branches=…)``). None when the scope is not a short list of owners
+    (everything, nothing, or more than ``MAX_BRANCHES`` owners): then ``scope_clause``."""
+    if ctx.actor.is_system:
+        return None
+    perms = permissions(ctx)
+    if perms.is_admin:
+        return None
+    a = perms.object(obj.name)
+    scope = a.read_scope if mode == "read" else a.write_scope
+    allowed = a.read if mode == "read" else (a.update or a.delete)
+    owners = perms.owner_ids(scope) if allowed else None
+    if not owners or len(owners) > MAX_BRANCHES:
+        return None
+    col = owner_column(obj, table)
+    ordered = sorted(owners)
+    shared = and_(
+        table.c.id.in_(shared_record_ids(perms, obj.name, mode)),
+        or_(col.is_(None), col.not_in(ordered)),
+    )
+    return [*(col == o for o in ordered), shared]
 
 
 def write_owners(ctx: Context, obj: ObjectDef) -> frozenset[str] | None:

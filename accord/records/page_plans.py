@@ -19,7 +19,7 @@ import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Dialect, Select, bindparam
+from sqlalchemy import CompoundSelect, Connection, Dialect, Select, bindparam
 
 from accord.query import Sort
 from accord.records.codec import ObjectCodec
@@ -51,7 +51,7 @@ def placeholders(sort: Sort, source: Any, after: Sequence[Any] | None) -> list[A
 class PagePlan:
     """``stmt`` compiled for ``dialect``; the cursor's values are bound per execution."""
 
-    def __init__(self, stmt: Select[Any], dialect: Dialect) -> None:
+    def __init__(self, stmt: Select[Any] | CompoundSelect[Any], dialect: Dialect) -> None:
         compiled = stmt.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
         self.sql = compiled.string
         self.positional = compiled.positional

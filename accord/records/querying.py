@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select
+from sqlalchemy import ColumnElement, CompoundSelect, Select
 
 from accord.core.context import Context
 from accord.meta.operators import RELATIVE_DATE_OPS
@@ -36,7 +36,8 @@ def page_query(
     limit: int,
     where: Sequence[ColumnElement[bool]],
     columns: Sequence[str] | None,
-) -> tuple[Select[Any], bool]:
+    branches: Sequence[ColumnElement[bool]] = (),
+) -> tuple[Select[Any] | CompoundSelect[Any], bool]:
     """The page's SELECT, and whether it is the same at any time (no relative dates, whose
     bounds move with the clock)."""
     flt = None
@@ -57,6 +58,8 @@ def page_query(
         after=after,
         limit=limit,
         columns=columns,
+        branches=branches,
+        dialect=ctx.dialect,
     )
     return stmt, timeless
 

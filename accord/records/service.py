@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, NoReturn
 
 from sqlalchemy import ColumnElement, or_, select
 
@@ -71,13 +71,27 @@ def access_record(
     _, c = _codec(ctx, obj)
     a = access.require(ctx, c.obj, action)
     rid = _id(rid, obj)
-    row = _fetch_by_id(ctx, c, rid, "read" if action == "read" else "write")
-    if row is None or (row["deleted_at"] is not None and not include_deleted):
+    mode: access.Mode = "read" if action == "read" else "write"
+    row = _fetch_by_id(ctx, c, rid, mode)
+    if row is None:
+        _refuse_out_of_scope(ctx, c, rid, action)
+    if row["deleted_at"] is not None and not include_deleted:
         raise NotFound("RECORD_NOT_FOUND", f"No {obj} with id {rid}.")
     only = _visible(c, a.hidden_fields)
     rec = c.decode(row, only)
     _attach_links(ctx, c, [rec], only)
     return rec
+
+
+def _refuse_out_of_scope(ctx: Context, c: ObjectCodec, rid: str, action: str) -> NoReturn:
+    """NotFound — and when the record exists outside the user's scope, an audit entry of the
+    attempt (committed although the request fails, so probing ids leaves a trace)."""
+    message = f"No {c.obj.name} with id {rid}."
+    exists = c.by_id(ctx.conn.dialect).first(ctx.conn, rid=rid) is not None
+    if not exists:
+        raise NotFound("RECORD_NOT_FOUND", message)
+    audit.record(ctx, "record.out_of_scope", c.obj.name, rid, {"action": action})
+    raise NotFound("RECORD_NOT_FOUND", message, commit=True)
 
 
 def get(ctx: Context, obj: str, rid: Any, *, include_deleted: bool = False) -> Record:
@@ -107,6 +121,8 @@ def get_json(ctx: Context, obj: str, rid: Any) -> dict[str, Any]:
         row = result.first()
     only = _visible(c, a.hidden_fields)
     plan = json_rows(c, keys, dialect, only, coltypes)
+    if row is None and scope is not None:
+        _refuse_out_of_scope(ctx, c, rid, "read")
     if row is None or row[keys.index("deleted_at")] is not None:
         raise NotFound("RECORD_NOT_FOUND", f"No {obj} with id {rid}.")
     [rec] = plan.convert([row])
@@ -194,7 +210,8 @@ def list_records(
     plan = page_plans.cached(c, key) if flt_key is not None else None
     if plan is None:
         where = [c.table.c.deleted_at.is_not(None) if deleted else c.table.c.deleted_at.is_(None)]
-        scope = access.scope_clause(ctx, c.obj, c.table, "read")
+        branches = access.scope_branches(ctx, c.obj, c.table, "read")
+        scope = None if branches else access.scope_clause(ctx, c.obj, c.table, "read")
         if scope is not None:
             where.append(scope)
         q, timeless = querying.page_query(
@@ -207,6 +224,7 @@ def list_records(
             limit=limit,
             where=where,
             columns=_columns_for(c, only),
+            branches=branches or (),
         )
         plan = page_plans.PagePlan(q, dialect)
         if timeless and flt_key is not None:

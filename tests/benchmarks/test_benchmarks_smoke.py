@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from benchmarks import api_get, list_query, memory, run
+from benchmarks import api_get, list_query, memory, run, scope_list
 from benchmarks.common import Options, Session
 
 pytestmark = pytest.mark.slow
@@ -55,6 +55,12 @@ def test_server_benchmarks_on_one_dataset(monkeypatch: pytest.MonkeyPatch) -> No
             monkeypatch.setattr(api_get, "wrk_path", lambda: None)
             [missing] = [r.as_dict() for r in api_get.run(opts, session)]
             assert missing["passed"] is None and "wrk" in missing["error"]
+
+        sl = [r.as_dict() for r in scope_list.run(opts, session)]
+        assert sl and sl[0]["name"] == "scope_list.page1.sqlite"
+        for d in sl:
+            assert "error" not in d, d  # the scoped page equals the subtree's page
+            assert d["owners_in_scope"] == 9 and d["ratio"] > 0
 
         [m] = [r.as_dict() for r in memory.run(opts, session)]
         assert "error" not in m, m

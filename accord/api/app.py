@@ -13,7 +13,18 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from accord.api import problems
 from accord.api.metrics import Metrics, MetricsMiddleware, metrics_endpoint
 from accord.api.openapi import install_openapi
-from accord.api.routes import audit, auth, config, objects, org, records, search, sharing, tokens
+from accord.api.routes import (
+    audit,
+    auth,
+    config,
+    objects,
+    org,
+    privacy,
+    records,
+    search,
+    sharing,
+    tokens,
+)
 from accord.core.context import Context, Runtime
 from accord.db.engine import unit_of_work
 
@@ -109,7 +120,7 @@ def create_app(runtime: Runtime, *, embedded_worker: bool = False) -> FastAPI:
 
     metrics = Metrics()
     app.add_route("/metrics", metrics_endpoint(metrics, queue_depth), include_in_schema=False)
-    routers = (objects, records, search, sharing, config, org, auth, tokens, audit)
+    routers = (objects, records, search, sharing, privacy, config, org, auth, tokens, audit)
     for module in routers:
         app.include_router(module.router)
     install_openapi(app, runtime)

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import delete, insert, select, update
 
+from accord.auth import audit
 from accord.core.context import Context
 from accord.core.errors import Conflict, FieldError, Invalid, NotFound
 from accord.db import tables as t
@@ -96,6 +97,9 @@ def apply_definitions(
                     diff=diff,
                 )
             )
+            # Metadata changes are in the audit log too (who changed which definition); the
+            # diff itself stays in meta_changes.
+            audit.record(ctx, f"meta.{action}", "object", d.name, {"meta_version": version})
     forget(ctx)
     return actions
 

@@ -321,12 +321,14 @@ def delete(ctx: Context, obj: str, rid: Any) -> None:
     reg, c = _codec(ctx, obj)
     rid = access_record(ctx, obj, rid, action="delete")["id"]
     writer.set_deleted(ctx, reg, c, rid, deleted=True)
+    audit.record(ctx, "record.delete", obj, rid, {})
 
 
 def restore(ctx: Context, obj: str, rid: Any) -> Record:
     reg, c = _codec(ctx, obj)
     rid = access_record(ctx, obj, rid, action="delete", include_deleted=True)["id"]
     writer.set_deleted(ctx, reg, c, rid, deleted=False)
+    audit.record(ctx, "record.restore", obj, rid, {})
     return access_record(ctx, obj, rid)
 
 

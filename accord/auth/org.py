@@ -19,7 +19,7 @@ import base64
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
@@ -230,7 +230,14 @@ def require_admin(ctx: Context, what: str = "change the organisation") -> None:
     """Refuse anyone but an administrator (or the system) with ``NOT_ALLOWED``."""
     if ctx.actor.is_system or is_administrator(ctx, ctx.actor.id):
         return
-    raise Forbidden("NOT_ALLOWED", f"Only administrators may {what}.")
+    refuse_escalation(ctx, f"Only administrators may {what}.", {"what": what})
+
+
+def refuse_escalation(ctx: Context, message: str, details: dict[str, Any]) -> NoReturn:
+    """``NOT_ALLOWED``, with an ``access.denied`` audit entry that is committed although the
+    request fails: attempts to act beyond one's rights leave a trace."""
+    audit.record(ctx, "access.denied", "user", ctx.actor.id, details)
+    raise Forbidden("NOT_ALLOWED", message, commit=True)
 
 
 # --- users ---------------------------------------------------------------------------------

@@ -26,10 +26,10 @@ import yaml
 from sqlalchemy import delete, func, insert, select, update
 
 from accord.auth import audit
-from accord.auth.org import bump_org_version, get_user, is_text, require_admin
+from accord.auth.org import bump_org_version, get_user, is_text, refuse_escalation, require_admin
 from accord.auth.permissions import FLAGS, SCOPES, widest
 from accord.core.context import Context
-from accord.core.errors import Conflict, FieldError, Forbidden, Invalid, NotFound
+from accord.core.errors import Conflict, FieldError, Invalid, NotFound
 from accord.core.ids import new_id
 from accord.db import tables as t
 
@@ -418,7 +418,7 @@ def set_user_roles(ctx: Context, user_id: str, names: Any) -> list[dict[str, Any
     require_admin(ctx, "assign roles")
     user = get_user(ctx, user_id)
     if not ctx.actor.is_system and ctx.actor.id == user["id"]:
-        raise Forbidden("NOT_ALLOWED", "Nobody can change their own roles.")
+        refuse_escalation(ctx, "Nobody can change their own roles.", {"what": "own roles"})
     if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
         raise Invalid(
             "INVALID_ASSIGNMENT",

@@ -463,4 +463,4 @@ def test_escalation_attempts_are_refused_and_audited(
         actions = set(
             conn.execute(select(a.c.action).where(a.c.actor_id == w.users["rep"]["id"])).scalars()
         )
-    assert {"record.owner_refused", "record.out_of_scope"} <= actions
+    assert {"record.owner_refused", "record.out_of_scope", "access.denied"} <= actions

@@ -17,9 +17,8 @@ from benchmarks.common import (
     Options,
     Result,
     Session,
-    available_dbs,
+    each_db,
     failed,
-    log,
     main_for,
     measured,
     run_wrk,
@@ -88,18 +87,12 @@ def bench_db(opts: Options, session: Session, kind: str) -> Result:
 
 
 def run(opts: Options, session: Session) -> list[Result]:
-    dbs, skipped = available_dbs(opts)
-    out = [failed(f"api_get.{k}", "req/s", GOAL, f"{k} is not reachable") for k in skipped]
     if wrk_path() is None:
         msg = "wrk is not installed (apt-get install -y wrk)"
-        return out + [failed(f"api_get.{k}", "req/s", GOAL, msg) for k in dbs]
-    for kind in dbs:
-        log(f"api_get.{kind}")
-        try:
-            out.append(bench_db(opts, session, kind))
-        except Exception as exc:  # report it, keep the other benchmarks running
-            out.append(failed(f"api_get.{kind}", "req/s", GOAL, repr(exc)[:500]))
-    return out
+        return [failed(f"api_get.{k}", "req/s", GOAL, msg) for k in opts.dbs]
+    return each_db(
+        opts, session, "api_get", "req/s", GOAL, ">=", lambda o, s, k: [bench_db(o, s, k)]
+    )
 
 
 if __name__ == "__main__":

@@ -761,3 +761,32 @@ def available_dbs(opts: Options) -> tuple[list[str], list[str]]:
         else:
             run.append(kind)
     return run, skipped
+
+
+def each_db(
+    opts: Options,
+    session: Session,
+    name: str,
+    unit: str,
+    goal: float,
+    goal_op: str,
+    bench: Callable[[Options, Session, str], list[Result]],
+    parts: Sequence[str] = (),
+) -> list[Result]:
+    """``bench(opts, session, kind)`` on each database of the run. An unreachable database
+    gives a failed line per part (``name.part.kind``); a benchmark that raises gives one failed
+    line and the others still run."""
+    dbs, skipped = available_dbs(opts)
+    labels = [f"{name}.{p}" for p in parts] or [name]
+    out = [
+        failed(f"{label}.{k}", unit, goal, f"{k} is not reachable", goal_op)
+        for k in skipped
+        for label in labels
+    ]
+    for kind in dbs:
+        log(f"{name}.{kind}")
+        try:
+            out += bench(opts, session, kind)
+        except Exception as exc:  # report it, keep the other benchmarks running
+            out.append(failed(f"{name}.{kind}", unit, goal, repr(exc)[:500], goal_op))
+    return out

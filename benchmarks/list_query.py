@@ -31,9 +31,8 @@ from benchmarks.common import (
     Options,
     Result,
     Session,
-    available_dbs,
+    each_db,
     failed,
-    log,
     main_for,
     measured,
     median_ms,
@@ -280,19 +279,7 @@ def bench_db(opts: Options, session: Session, kind: str) -> list[Result]:
 
 
 def run(opts: Options, session: Session) -> list[Result]:
-    dbs, skipped = available_dbs(opts)
-    out = [
-        failed(f"list_query.{p}.{k}", "ms", GOAL, f"{k} is not reachable", "<=")
-        for k in skipped
-        for p in ("page1", "deep")
-    ]
-    for kind in dbs:
-        log(f"list_query.{kind}")
-        try:
-            out += bench_db(opts, session, kind)
-        except Exception as exc:  # report it, keep the other benchmarks running
-            out.append(failed(f"list_query.{kind}", "ms", GOAL, repr(exc)[:500], "<="))
-    return out
+    return each_db(opts, session, "list_query", "ms", GOAL, "<=", bench_db, ("page1", "deep"))
 
 
 if __name__ == "__main__":

@@ -16,9 +16,7 @@ from benchmarks.common import (
     Options,
     Result,
     Session,
-    available_dbs,
-    failed,
-    log,
+    each_db,
     main_for,
     run_wrk,
     wrk_path,
@@ -74,15 +72,7 @@ def bench_db(opts: Options, session: Session, kind: str) -> Result:
 
 
 def run(opts: Options, session: Session) -> list[Result]:
-    dbs, skipped = available_dbs(opts)
-    out = [failed(f"memory.{k}", "MB", GOAL, f"{k} is not reachable", "<=") for k in skipped]
-    for kind in dbs:
-        log(f"memory.{kind}")
-        try:
-            out.append(bench_db(opts, session, kind))
-        except Exception as exc:  # report it, keep the other benchmarks running
-            out.append(failed(f"memory.{kind}", "MB", GOAL, repr(exc)[:500], "<="))
-    return out
+    return each_db(opts, session, "memory", "MB", GOAL, "<=", lambda o, s, k: [bench_db(o, s, k)])
 
 
 if __name__ == "__main__":

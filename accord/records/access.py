@@ -63,23 +63,31 @@ def owner_column(obj: ObjectDef, table: Table) -> Any:
     return table.c.owner_id if obj.ownable else table.c.created_by
 
 
+NOBODY: frozenset[str] = frozenset()
+
+
+def _scope_owners(ctx: Context, obj: ObjectDef, mode: Mode) -> tuple[Permissions, Any]:
+    """(the user's permissions, the owners whose records ``mode`` reaches: None for everyone,
+    empty for no one)."""
+    perms = permissions(ctx)
+    if ctx.actor.is_system or perms.is_admin:
+        return perms, None
+    a = perms.object(obj.name)
+    scope = a.read_scope if mode == "read" else a.write_scope
+    allowed = a.read if mode == "read" else (a.update or a.delete)
+    return perms, perms.owner_ids(scope) if allowed else NOBODY
+
+
 def scope_clause(
     ctx: Context, obj: ObjectDef, table: Table, mode: Mode
 ) -> ColumnElement[bool] | None:
-    """The rows of ``obj`` the acting user may access in ``mode`` (None: all rows)."""
-    if ctx.actor.is_system:
-        return None
-    perms = permissions(ctx)
-    a = perms.object(obj.name)
-    if perms.is_admin:
-        return None
-    scope = a.read_scope if mode == "read" else a.write_scope
-    allowed = a.read if mode == "read" else (a.update or a.delete)
-    if not allowed or scope == "none":
-        return false()
-    owners = perms.owner_ids(scope)
+    """The rows of ``obj`` the acting user may access in ``mode`` (None: all rows): owned by
+    someone in their scope, or shared with them."""
+    perms, owners = _scope_owners(ctx, obj, mode)
     if owners is None:
         return None
+    if not owners:
+        return false()
     shared = table.c.id.in_(shared_record_ids(perms, obj.name, mode))
     return or_(owner_column(obj, table).in_(sorted(owners)), shared)
 
@@ -91,18 +99,10 @@ def scope_branches(
     ctx: Context, obj: ObjectDef, table: Table, mode: Mode
 ) -> list[ColumnElement[bool]] | None:
     """The scope as disjoint conditions — one per owner, one for records shared with the user
-    and owned by someone else — for a list page to read as a UNION of per-owner index ranges
+    and owned by someone else — for a list page to read as a merge of per-owner index ranges
     (``build_list_query(branches=…)``). None when the scope is not a short list of owners
     (everything, nothing, or more than ``MAX_BRANCHES`` owners): then ``scope_clause``."""
-    if ctx.actor.is_system:
-        return None
-    perms = permissions(ctx)
-    if perms.is_admin:
-        return None
-    a = perms.object(obj.name)
-    scope = a.read_scope if mode == "read" else a.write_scope
-    allowed = a.read if mode == "read" else (a.update or a.delete)
-    owners = perms.owner_ids(scope) if allowed else None
+    perms, owners = _scope_owners(ctx, obj, mode)
     if not owners or len(owners) > MAX_BRANCHES:
         return None
     col = owner_column(obj, table)

@@ -219,13 +219,9 @@ def _scrub_related(ctx: Context, reg: Registry, obj: str, rid: str, texts: list[
         cols = [f.name for f in rc.obj.active_fields if f.type in _TEXT_TYPES]
         new: dict[str, Any] = {}
         for col in cols:
-            value = row.get(col)
-            if isinstance(value, str):
-                scrubbed = value
-                for x in texts:
-                    scrubbed = scrubbed.replace(x, ERASED)
-                if scrubbed != value:
-                    new[col] = scrubbed
+            scrubbed = _scrub(row.get(col), texts)
+            if scrubbed != row.get(col):
+                new[col] = scrubbed
         if new:
             tbl = rc.table
             ctx.conn.execute(
@@ -249,11 +245,16 @@ def _scrub_history(ctx: Context, obj: str, rid: str, fields: list[str], texts: l
     for hid, old, new in rows:
         values = {}
         for key, v in (("old_value", old), ("new_value", new)):
-            if isinstance(v, str):
-                scrubbed = v
-                for x in texts:
-                    scrubbed = scrubbed.replace(x, ERASED)
-                if scrubbed != v:
-                    values[key] = scrubbed
+            if _scrub(v, texts) != v:
+                values[key] = _scrub(v, texts)
         if values:
             ctx.conn.execute(update(h).where(h.c.id == hid).values(values))
+
+
+def _scrub(value: Any, texts: list[str]) -> Any:
+    """``value`` with each of ``texts`` replaced by the erasure mark (non-text as it is)."""
+    if not isinstance(value, str):
+        return value
+    for x in texts:
+        value = value.replace(x, ERASED)
+    return value

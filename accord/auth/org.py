@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import re
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, NoReturn
@@ -63,12 +64,27 @@ def is_text(value: Any, max_length: int = 200) -> bool:
 # --- organisation version ------------------------------------------------------------------
 
 
+READ_RECHECK_SECONDS = 1.0
+
+
 def org_version(ctx: Context) -> int:
-    """``org_state.version``: one primary-key read, at most once per unit of work."""
+    """``org_state.version``: one primary-key read, at most once per unit of work. Read-only
+    units of work trust a value read within the last second, as the metadata registry does
+    (ADR 0019): another process's role change reaches this one's reads within that bound; this
+    process's own changes at once (``bump_org_version`` drops the shared value)."""
     v = ctx.memo.get(_VERSION)
-    if v is None:
-        v = ctx.memo[_VERSION] = int(raw_scalar(ctx.conn, _VERSION_SQL) or 0)
-    return int(v)
+    if v is not None:
+        return int(v)
+    shared: tuple[int, float] | None = ctx.runtime.caches.get(_VERSION)
+    now = time.monotonic()
+    readonly = ctx.conn.get_execution_options().get("accord_readonly", False)
+    if shared is not None and readonly and now - shared[1] < READ_RECHECK_SECONDS:
+        v = shared[0]
+    else:
+        v = int(raw_scalar(ctx.conn, _VERSION_SQL) or 0)
+        ctx.runtime.caches[_VERSION] = (v, now)
+    ctx.memo[_VERSION] = v
+    return v
 
 
 def bump_org_version(ctx: Context) -> int:
@@ -83,6 +99,7 @@ def bump_org_version(ctx: Context) -> int:
         v = 1
     for key in (_GRAPH, "auth.permissions"):
         ctx.memo.pop(key, None)
+    ctx.runtime.caches.pop(_VERSION, None)
     ctx.memo[_VERSION] = int(v)
     ctx.memo[_UNCOMMITTED] = True
     return int(v)

@@ -43,7 +43,11 @@ class SortKey:
         return self.ordered(self.expression(source))
 
     def ordered(self, expr: ColumnElement[Any]) -> UnaryExpression[Any]:
-        """``expr`` in this key's order (NULL greatest)."""
+        """``expr`` in this key's order (NULL greatest). A column that cannot be NULL gets no
+        NULLS clause: SQLite reads an index in order only for its default (NULLs first
+        ascending), and would sort again for ``id ASC NULLS LAST``."""
+        if getattr(expr, "nullable", True) is False or getattr(expr, "primary_key", False):
+            return expr.desc() if self.descending else expr.asc()
         return expr.desc().nulls_first() if self.descending else expr.asc().nulls_last()
 
 

@@ -64,9 +64,16 @@ def _sqlite_on_begin(conn: Connection) -> None:
 
 @contextmanager
 def unit_of_work(engine: Engine, *, readonly: bool = False) -> Iterator[Connection]:
-    """One transaction: committed when the block ends, rolled back on any exception."""
+    """One transaction: committed when the block ends, rolled back on any exception.
+
+    A read-only unit of work runs each statement in its own snapshot instead (ADR 0015): on
+    SQLite without BEGIN, on PostgreSQL in autocommit mode — what READ COMMITTED gives a
+    transaction anyway, without the BEGIN and COMMIT round trips."""
     with engine.connect() as conn:
         if readonly:
-            conn = conn.execution_options(accord_readonly=True)
+            options: dict[str, Any] = {"accord_readonly": True}
+            if conn.dialect.name == "postgresql":
+                options["isolation_level"] = "AUTOCOMMIT"
+            conn = conn.execution_options(**options)
         with conn.begin():
             yield conn

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, make_url
 from sqlalchemy.pool import StaticPool
 
 
@@ -40,6 +40,14 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     kwargs.setdefault("pool_use_lifo", True)
     # Recycling replaces pre-ping (a round trip per checkout) for dropped server connections.
     kwargs.setdefault("pool_recycle", 1800)
+    # Generic plans for prepared statements (psycopg prepares a statement after a few runs on a
+    # connection): Accord's statements are keyed lookups and list pages whose plan does not
+    # depend on the values, and PostgreSQL's default keeps re-planning some of them (a scoped
+    # list page: ~1.4 ms of planning per request at 1,000,000 rows). Options already given in
+    # the URL are kept.
+    given = make_url(url).query.get("options", "")
+    options = f"{given} -c plan_cache_mode=force_generic_plan".strip()
+    kwargs.setdefault("connect_args", {}).setdefault("options", options)
     return create_engine(url, **kwargs)
 
 

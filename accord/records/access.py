@@ -141,14 +141,6 @@ def readonly_fields(ctx: Context, obj: ObjectDef | str) -> frozenset[str]:
     return object_access(ctx, obj).readonly_fields
 
 
-def visible_fields(ctx: Context, obj: ObjectDef) -> set[str] | None:
-    """Fields the acting user may see (None: all)."""
-    hidden = hidden_fields(ctx, obj)
-    if not hidden:
-        return None
-    return {f.name for f in obj.fields if f.name not in hidden}
-
-
 def refuse_protected(ctx: Context, obj: ObjectDef, names: Iterable[str]) -> None:
     """``Forbidden`` naming each read-only (or hidden) field among ``names``."""
     protected = readonly_fields(ctx, obj)

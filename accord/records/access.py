@@ -141,6 +141,17 @@ def readonly_fields(ctx: Context, obj: ObjectDef | str) -> frozenset[str]:
     return object_access(ctx, obj).readonly_fields
 
 
+def visible_definition(ctx: Context, obj: ObjectDef) -> ObjectDef | None:
+    """``obj`` as the acting user may see its definition: None when they may not read the
+    object, else without the fields hidden from them."""
+    a = object_access(ctx, obj)
+    if not a.read:
+        return None
+    if not a.hidden_fields:
+        return obj
+    return replace(obj, fields=tuple(f for f in obj.fields if f.name not in a.hidden_fields))
+
+
 def refuse_protected(ctx: Context, obj: ObjectDef, names: Iterable[str]) -> None:
     """``Forbidden`` naming each read-only (or hidden) field among ``names``."""
     protected = readonly_fields(ctx, obj)
@@ -172,12 +183,9 @@ class VisibleRegistry:
         found = self._objects.get(name)
         if found is not None:
             return found
-        obj = self.reg.object(name)
-        a = object_access(self.ctx, name)
-        if not a.read:
+        obj = visible_definition(self.ctx, self.reg.object(name))
+        if obj is None:
             raise NotFound("OBJECT_NOT_FOUND", f"No object named {name!r}.")
-        if a.hidden_fields:
-            obj = replace(obj, fields=tuple(f for f in obj.fields if f.name not in a.hidden_fields))
         self._objects[name] = obj
         return obj
 

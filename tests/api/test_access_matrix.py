@@ -424,7 +424,15 @@ def test_hidden_fields_never_leave_and_read_only_fields_are_refused(
         r = client.get(base, params=params, headers=h)
         assert r.status_code in (400, 422), (params, r.text)
         assert "SECRET-" not in r.text
+    # The definitions show only what the user may read, without the hidden field
+    r = client.get(f"/api/v1/objects/{w.item}", headers=h)
+    assert r.status_code == 200 and "secret" not in {f["name"] for f in r.json()["fields"]}
+    listed = {o["name"] for o in client.get("/api/v1/objects", headers=h).json()["data"]}
+    assert listed == {w.item, w.parent}
+    r = client.get("/api/v1/objects/lead", headers=h)
+    assert r.status_code == 404 and r.json()["code"] == "OBJECT_NOT_FOUND"
     # An administrator still sees it all
+    assert "secret" in {f["name"] for f in client.get(f"/api/v1/objects/{w.item}").json()["fields"]}
     r = client.get(f"{base}/{rid}")
     assert r.json()["secret"].startswith(marker)
     # Writes: the read-only and the hidden field are refused with 403 naming the field

@@ -10,9 +10,10 @@ from starlette.responses import Response
 from accord.api.deps import ReadCtx, WriteCtx, api_router
 from accord.api.responses import json_response
 from accord.core.context import Context
-from accord.core.errors import Forbidden
+from accord.core.errors import Forbidden, NotFound
 from accord.meta import service as meta
 from accord.meta.serialize import field_to_dict, object_to_dict
+from accord.records import access
 
 router = api_router(prefix="/api/v1/objects", tags=["metadata"])
 
@@ -22,9 +23,10 @@ def _admin(ctx: Context) -> None:
         raise Forbidden("ADMIN_REQUIRED", "Only administrators change object definitions.")
 
 
-@router.get("", summary="List objects")
+@router.get("", summary="List objects (those the user may read, without hidden fields)")
 def list_objects(ctx: ReadCtx) -> Response:
-    return json_response({"data": [object_to_dict(o) for o in meta.list_objects(ctx)]})
+    seen = [access.visible_definition(ctx, o) for o in meta.list_objects(ctx)]
+    return json_response({"data": [object_to_dict(o) for o in seen if o is not None]})
 
 
 @router.post("", status_code=201, summary="Create a custom object")
@@ -33,9 +35,12 @@ def create_object(ctx: WriteCtx, body: Annotated[dict[str, Any], Body()]) -> Res
     return json_response(object_to_dict(meta.create_object(ctx, body)), 201)
 
 
-@router.get("/{object}", summary="Get an object definition")
+@router.get("/{object}", summary="Get an object definition (without fields hidden from the user)")
 def get_object(ctx: ReadCtx, object: str) -> Response:
-    return json_response(object_to_dict(meta.get_object(ctx, object)))
+    seen = access.visible_definition(ctx, meta.get_object(ctx, object))
+    if seen is None:  # as if it did not exist, like a record outside one's scope
+        raise NotFound("OBJECT_NOT_FOUND", f"No object named {object[:64]!r}.")
+    return json_response(object_to_dict(seen))
 
 
 @router.patch("/{object}", summary="Change an object's labels, title field or rules")

@@ -13,46 +13,11 @@ from functools import cache
 from typing import Any
 
 from accord.apps.crm.loader import load_app_definitions
+from accord.meta.fieldtypes import all_types
 from accord.meta.model import FieldDef, ObjectDef, label_text
 
-# Field type names the built-in objects may use (the field-type registry has these and more).
-FIELD_TYPES = frozenset(
-    {
-        "text",
-        "long_text",
-        "rich_text",
-        "integer",
-        "decimal",
-        "currency",
-        "percent",
-        "date",
-        "datetime",
-        "time",
-        "boolean",
-        "select",
-        "multi_select",
-        "email",
-        "phone",
-        "url",
-        "lookup",
-        "master_detail",
-        "many_to_many",
-        "user",
-        "department",
-        "auto_number",
-        "formula",
-        "rollup",
-        "file",
-        "image",
-        "address",
-        "geo",
-        "rating",
-        "tags",
-        "json",
-        "signature",
-        "color",
-    }
-)
+# Field type names the built-in objects may use: those of the field-type registry.
+FIELD_TYPES = frozenset(all_types())
 # Values the system computes; never part of input rows.
 COMPUTED_TYPES = frozenset({"auto_number", "formula", "rollup"})
 # Types whose value is the id of another record of the app.

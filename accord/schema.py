@@ -16,7 +16,10 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 def all_system_metadata() -> MetaData:
     """The shared metadata with every package's system tables registered on it."""
-    import accord.jobs.tables  # noqa: F401  (registers the job tables)
+    import accord.automation.tables
+    import accord.jobs.tables
+    import accord.notifications.tables
+    import accord.webhooks.tables  # noqa: F401  (each registers its tables)
     from accord.db.tables import metadata
 
     return metadata

@@ -27,6 +27,8 @@ BENCHMARKS: dict[str, str] = {
     "list_query": "benchmarks.list_query",
     "api_get": "benchmarks.api_get",
     "scope_list": "benchmarks.scope_list",
+    "automation_scan": "benchmarks.automation_scan",
+    "automation_triggers": "benchmarks.automation_triggers",
     "memory": "benchmarks.memory",
 }
 

@@ -16,7 +16,9 @@ from accord.api.openapi import install_openapi
 from accord.api.routes import (
     audit,
     auth,
+    automation,
     config,
+    notifications,
     objects,
     org,
     privacy,
@@ -24,6 +26,7 @@ from accord.api.routes import (
     search,
     sharing,
     tokens,
+    webhooks,
 )
 from accord.core.context import Context, Runtime
 from accord.db.engine import unit_of_work
@@ -85,9 +88,9 @@ def create_app(runtime: Runtime, *, embedded_worker: bool = False) -> FastAPI:
         if embedded_worker:
             import threading
 
-            from accord.jobs.service import run_embedded
+            from accord.engines import start_embedded
 
-            jobs = run_embedded(runtime, threading.Event())
+            jobs = start_embedded(runtime, threading.Event())
         yield
         if jobs is not None:
             jobs.stop()
@@ -121,6 +124,9 @@ def create_app(runtime: Runtime, *, embedded_worker: bool = False) -> FastAPI:
     metrics = Metrics()
     app.add_route("/metrics", metrics_endpoint(metrics, queue_depth), include_in_schema=False)
     routers = (objects, records, search, sharing, privacy, config, org, auth, tokens, audit)
+    routers += (webhooks,)
+    routers += (notifications,)
+    routers += (automation,)
     for module in routers:
         app.include_router(module.router)
     install_openapi(app, runtime)

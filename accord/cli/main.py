@@ -131,10 +131,10 @@ def worker_cmd(
     ] = True,
 ) -> None:
     """Run a job worker (add as many as you like, on any machine sharing the database)."""
-    from accord.jobs.service import run_worker
+    from accord.engines import serve_worker
 
     err.print("worker started; stop with Ctrl-C (the job in hand finishes first)")
-    run_worker(_runtime(), concurrency=concurrency, with_scheduler=scheduler)
+    serve_worker(_runtime(), concurrency=concurrency, with_scheduler=scheduler)
 
 
 @app.command()

@@ -7,8 +7,9 @@ result down inside the context.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -85,6 +86,40 @@ class Settings(BaseSettings):
     )
     totp_issuer: str = Field(
         default="Accord", max_length=64, description="Issuer shown by authenticator apps."
+    )
+    # --- outgoing e-mail (accord.integrations.smtp) -------------------------------------------
+    smtp_host: str | None = Field(
+        default=None, description="SMTP server for outgoing e-mail; unset: e-mail is not sent."
+    )
+    smtp_port: int = Field(
+        default=587, ge=1, le=65535, description="SMTP port: 587 submission, 465 ssl, 25 relay."
+    )
+    smtp_username: str | None = Field(
+        default=None, description="SMTP login; unset: no authentication."
+    )
+    smtp_password: SecretStr | None = Field(default=None, description="SMTP password.")
+    smtp_sender: str = Field(
+        default="Accord <noreply@localhost>",
+        description="From header and envelope sender of every e-mail: 'Name <address>'.",
+    )
+    smtp_security: Literal["none", "starttls", "ssl"] = Field(
+        default="starttls",
+        description="starttls (upgrade after connecting), ssl (TLS from the start) or none.",
+    )
+    smtp_timeout: float = Field(
+        default=15, gt=0, le=300, description="Seconds to wait for the SMTP server at each step."
+    )
+    public_url: str | None = Field(
+        default=None,
+        max_length=500,
+        description="The address users open Accord at (https://crm.example.com); links in "
+        "emails and chat messages point there. Unset: links are relative paths.",
+    )
+    webhook_disable_after: int = Field(
+        default=20,
+        ge=1,
+        le=100_000,
+        description="Dead webhook deliveries in a row that switch a subscription off.",
     )
 
     @property

@@ -13,10 +13,12 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    SmallInteger,
     String,
     Table,
     Text,
     event,
+    text,
 )
 
 from accord.db.types import IdType, JSONType, UTCDateTime
@@ -177,6 +179,18 @@ outbox = Table(
     Column("kind", String(32), nullable=False),  # created | updated | deleted | restored | …
     Column("actor_id", IdType, nullable=True),
     Column("payload", JSONType, nullable=False),
+    # How many automation steps led to this change (0 = a person or an API client): the rule
+    # engine's loop guard.
+    Column("depth", SmallInteger, nullable=False, server_default="0"),
+    # Set in the transaction that handed the event to its consumers (rules, webhooks). The
+    # partial index is the queue: it holds only events not yet dispatched.
+    Column("dispatched_at", UTCDateTime, nullable=True),
+    Index(
+        "ix_outbox_pending",
+        "id",
+        sqlite_where=text("dispatched_at IS NULL"),
+        postgresql_where=text("dispatched_at IS NULL"),
+    ),
 )
 
 outbox_cursors = Table(

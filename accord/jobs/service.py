@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -182,6 +182,8 @@ def run_worker(
     install_signals: bool = True,
     stop_event: threading.Event | None = None,
     with_scheduler: bool = True,
+    pollers: Sequence[Callable[[], int]] = (),
+    schedules: Iterable[Schedule] = (),
 ) -> None:
     """``accord worker``: run jobs until SIGTERM/SIGINT (graceful) or ``stop_event``. The
     scheduler runs alongside by default; its database lock makes one tick run exactly once
@@ -197,6 +199,7 @@ def run_worker(
         batch=batch,
         backoff=backoff,
         stop_event=stop_event,
+        pollers=pollers,
     )
     if install_signals:
         worker.install_signal_handlers()
@@ -205,7 +208,7 @@ def run_worker(
         builtin = tasks.BUILTIN_SCHEDULES if tasks.PURGE_KIND in registry else ()
         sched = Scheduler(
             runtime,
-            builtin,
+            (*builtin, *schedules),
             poll_interval=poll_interval,
             scheduler_id=worker.id,
             stop_event=stop_event,
@@ -247,6 +250,7 @@ def run_embedded(
     *,
     poll_interval: float = 1.0,
     lease_seconds: float = 300.0,
+    pollers: Sequence[Callable[[], int]] = (),
 ) -> EmbeddedJobs:
     """``accord serve``: one worker thread and one scheduler thread in this process, both
     stopping when ``stop_event`` is set (the job in hand finishes first). Returns at once."""
@@ -257,6 +261,7 @@ def run_embedded(
         poll_interval=poll_interval,
         lease_seconds=lease_seconds,
         stop_event=stop_event,
+        pollers=pollers,
     )
     builtin = tasks.BUILTIN_SCHEDULES if tasks.PURGE_KIND in registry else ()
     sched = Scheduler(

@@ -29,7 +29,7 @@ import threading
 import time
 import traceback
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from types import FrameType
 from typing import Any
 
@@ -87,6 +87,7 @@ class Worker:
         heartbeat_seconds: float = 15.0,
         stop_event: threading.Event | None = None,
         rng: random.Random | None = None,
+        pollers: Sequence[Callable[[], int]] = (),
     ) -> None:
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
@@ -104,6 +105,9 @@ class Worker:
         self._stop = stop_event or threading.Event()
         self._rng = rng or random.Random()
         self._kinds: Sequence[str] = registry.kinds()
+        # Other queues this worker drains between job batches (the outbox dispatcher); each
+        # call does one batch of work in its own transaction and returns how much it did.
+        self.pollers = tuple(pollers)
 
     # --- control -------------------------------------------------------------------------
 
@@ -141,17 +145,24 @@ class Worker:
         return jobs
 
     def run_once(self) -> int:
-        """Claim one batch and run it; returns the number of jobs run."""
+        """Claim one batch and run it, then one round of the pollers; returns the work done
+        (jobs run plus what the pollers report)."""
         jobs = self.claim()
         for i, job in enumerate(jobs):
             if self.stopping:
                 self._release(jobs[i:])
                 return i
             self.execute(job)
-        return len(jobs)
+        done = len(jobs)
+        for poll in self.pollers:
+            if self.stopping:
+                break
+            done += poll()
+        return done
 
     def run_until_idle(self, max_jobs: int | None = None) -> int:
-        """Run jobs until none is ready at the clock's current time; returns how many ran."""
+        """Run jobs (and pollers) until nothing is ready at the clock's current time; returns
+        the work done."""
         total = 0
         while not self.stopping and (max_jobs is None or total < max_jobs):
             n = self.run_once()

@@ -40,6 +40,7 @@ def write_outbox(
                 "kind": kind,
                 "actor_id": ctx.actor.id,
                 "payload": payload,
+                "depth": ctx.depth,
             }
             for rid in ids
         ]
@@ -47,13 +48,13 @@ def write_outbox(
 
 
 SET_BASED_MIN = 50
-_OUTBOX_COLUMNS = "at, object_name, record_id, kind, actor_id, payload"
+_OUTBOX_COLUMNS = "at, object_name, record_id, kind, actor_id, payload, depth"
 _FOR_IDS = {
     "postgresql": f"INSERT INTO {t.outbox.name} ({_OUTBOX_COLUMNS}) "
-    "SELECT %(at)s, %(obj)s, u.rid, %(kind)s, %(actor)s::uuid, %(payload)s::jsonb "
+    "SELECT %(at)s, %(obj)s, u.rid, %(kind)s, %(actor)s::uuid, %(payload)s::jsonb, %(depth)s "
     "FROM unnest(%(ids)s::uuid[]) WITH ORDINALITY AS u(rid, n) ORDER BY u.n",
     "sqlite": f"INSERT INTO {t.outbox.name} ({_OUTBOX_COLUMNS}) "
-    "SELECT :at, :obj, value, :kind, :actor, :payload FROM json_each(:ids) ORDER BY key",
+    "SELECT :at, :obj, value, :kind, :actor, :payload, :depth FROM json_each(:ids) ORDER BY key",
 }
 
 
@@ -75,6 +76,7 @@ def _insert_for_ids(
         "kind": kind,
         "actor": ctx.actor.id,
         "payload": body(payload) if body else payload,
+        "depth": ctx.depth,
         # canonical UUID text needs no quoting in an array literal
         "ids": "{" + ",".join(ids) + "}" if dialect.name == "postgresql" else json.dumps(ids),
     }

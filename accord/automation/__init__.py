@@ -1,0 +1,1 @@
+"""accord.automation — see README.md."""

@@ -1,0 +1,1 @@
+"""Rule actions: a typed registry (see ``registry.py``)."""

@@ -1,0 +1,1 @@
+"""accord.integrations — see README.md."""

@@ -25,6 +25,7 @@ from accord.records import outbox
 from accord.records.outbox import Event
 from accord.webhooks import consumer as webhook_consumer
 from accord.webhooks import tasks as webhook_tasks
+from accord.workflow import tasks as workflow_tasks
 
 log = logging.getLogger("accord.engines")
 
@@ -41,13 +42,15 @@ DISPATCH_BATCH = 500
 
 def job_registry() -> HandlerRegistry:
     """Every package's job handlers."""
-    return builtin_registry().include(automation_tasks, notification_tasks, webhook_tasks)
+    return builtin_registry().include(
+        automation_tasks, notification_tasks, webhook_tasks, workflow_tasks
+    )
 
 
 def schedules() -> tuple[Schedule, ...]:
     """Every package's periodic schedules (the job system's own are added by the runners)."""
     found: list[Schedule] = []
-    for module in (automation_tasks, notification_tasks, webhook_tasks):
+    for module in (automation_tasks, notification_tasks, webhook_tasks, workflow_tasks):
         found += getattr(module, "SCHEDULES", ())
     return tuple(found)
 

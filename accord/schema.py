@@ -19,7 +19,8 @@ def all_system_metadata() -> MetaData:
     import accord.automation.tables
     import accord.jobs.tables
     import accord.notifications.tables
-    import accord.webhooks.tables  # noqa: F401  (each registers its tables)
+    import accord.webhooks.tables
+    import accord.workflow.tables  # noqa: F401  (each registers its tables)
     from accord.db.tables import metadata
 
     return metadata

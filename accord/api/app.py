@@ -14,6 +14,7 @@ from accord.api import problems
 from accord.api.metrics import Metrics, MetricsMiddleware, metrics_endpoint
 from accord.api.openapi import install_openapi
 from accord.api.routes import (
+    approvals,
     audit,
     auth,
     automation,
@@ -123,7 +124,19 @@ def create_app(runtime: Runtime, *, embedded_worker: bool = False) -> FastAPI:
 
     metrics = Metrics()
     app.add_route("/metrics", metrics_endpoint(metrics, queue_depth), include_in_schema=False)
-    routers = (objects, records, search, sharing, privacy, config, org, auth, tokens, audit)
+    routers = (
+        approvals,
+        objects,
+        records,
+        search,
+        sharing,
+        privacy,
+        config,
+        org,
+        auth,
+        tokens,
+        audit,
+    )
     routers += (webhooks,)
     routers += (notifications,)
     routers += (automation,)

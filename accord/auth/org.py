@@ -2,7 +2,8 @@
 
 Two hierarchies, deliberately distinct: departments form a tree (``departments.parent_id``) and
 each user has a direct superior (``users.manager_id``) who may sit in another department. Data
-scopes use both (see ``accord.auth.permissions``).
+scopes use both (see ``accord.auth.permissions``). A department may name a head (负责人,
+``departments.head_id``), an active user who need not be a member; approval flows route to it.
 
 Every change here is made by an administrator (a user may edit only their own profile fields),
 bumps ``org_state.version`` in the same transaction (cached permissions follow it) and writes an
@@ -678,10 +679,32 @@ def _check_department(
                 errors.append(_err(key, "DEPARTMENT_CYCLE", "the parent is inside this department"))
             else:
                 out[key] = parent
+        elif key == "head_id":
+            problem = None if value is None else _head_problem(ctx, value)
+            if problem:
+                errors.append(_err(key, problem[0], problem[1]))
+            else:
+                out[key] = parse_id(value) if value is not None else None
         else:
             errors.append(_err(key, "UNKNOWN_KEY", f"unknown key {key!r}"))
     _raise("INVALID_DEPARTMENT", "The department is not valid.", errors)
     return out
+
+
+def _head_problem(ctx: Context, value: Any) -> tuple[str, str] | None:
+    """A head must be an existing, active user (approvals go to them); not necessarily a member."""
+    head = parse_id(value)
+    u = t.users
+    row = (
+        ctx.conn.execute(select(u.c.is_active).where(u.c.id == head)).first()
+        if head is not None
+        else None
+    )
+    if row is None:
+        return ("REFERENCE_NOT_FOUND", "no such user")
+    if not row.is_active:
+        return ("USER_DISABLED", "the user is disabled")
+    return None
 
 
 def _refuse_sibling_name(ctx: Context, name: str, parent_id: str | None, own: str | None) -> None:
@@ -695,7 +718,7 @@ def _refuse_sibling_name(ctx: Context, name: str, parent_id: str | None, own: st
 
 
 def create_department(ctx: Context, values: Mapping[str, Any]) -> dict[str, Any]:
-    """A department (``name``, optional ``parent_id``); administrators only."""
+    """A department (``name``, optional ``parent_id`` and ``head_id``); administrators only."""
     require_admin(ctx, "change departments")
     data = _check_department(ctx, values, None)
     if "name" not in data:
@@ -704,7 +727,11 @@ def create_department(ctx: Context, values: Mapping[str, Any]) -> dict[str, Any]
     did = new_id()
     ctx.conn.execute(
         insert(t.departments).values(
-            id=did, name=data["name"], parent_id=data.get("parent_id"), created_at=ctx.clock.now()
+            id=did,
+            name=data["name"],
+            parent_id=data.get("parent_id"),
+            head_id=data.get("head_id"),
+            created_at=ctx.clock.now(),
         )
     )
     bump_org_version(ctx)
@@ -715,7 +742,8 @@ def create_department(ctx: Context, values: Mapping[str, Any]) -> dict[str, Any]
 def update_department(
     ctx: Context, department_id: str, changes: Mapping[str, Any]
 ) -> dict[str, Any]:
-    """Rename or move a department (never under itself or its own sub-departments)."""
+    """Rename or move a department (never under itself or its own sub-departments), or change
+    its head (负责人, ``head_id``: an active user or null)."""
     require_admin(ctx, "change departments")
     current = _dept_row(ctx, department_id)
     data = _check_department(ctx, changes, current["id"])

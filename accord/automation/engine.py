@@ -98,7 +98,7 @@ def run_for(
             continue
         try:
             with ctx.conn.begin_nested():
-                done = _run_actions(ctx, reg, rule, rid, depth)
+                done = run_actions(ctx, reg, rule, rid, depth)
             outcome, detail = OK, {"actions": done}
         except Exception as exc:  # one record's failure must not stop the others
             outcome, detail = ERROR, {"error": _describe(exc)}
@@ -109,9 +109,11 @@ def run_for(
     return rows
 
 
-def _run_actions(
+def run_actions(
     ctx: Context, reg: Registry, rule: Rule, rid: str, depth: int
 ) -> list[dict[str, Any]]:
+    """Run ``rule``'s actions in order on one record as the system actor at ``depth`` (also the
+    approval engine's outcome actions); returns what each did."""
     sys = replace(ctx, actor=SYSTEM_ACTOR, depth=depth)
     record = dict(records.get(sys, rule.object_name, rid, include_deleted=True))
     ax = ActionContext(sys, reg, rule, record, eval_context(sys))

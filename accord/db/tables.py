@@ -41,6 +41,8 @@ departments = Table(
     Column("name", String(200), nullable=False),
     Column("parent_id", IdType, ForeignKey("departments.id"), nullable=True),
     Column("created_at", UTCDateTime, nullable=False),
+    # issue 5: the department head (负责人), an approver kind; a user, not necessarily a member
+    Column("head_id", IdType, nullable=True),  # no FK: users already reference departments
 )
 
 users = Table(
@@ -300,6 +302,19 @@ record_shares = Table(
     # clause's ``id IN (SELECT record_id … WHERE object_name = ? AND user_id = ?)``.
     Index("ix_record_shares_user", "object_name", "user_id", "record_id", unique=True),
     Index("ix_record_shares_department", "object_name", "department_id", "record_id", unique=True),
+)
+
+# A record under approval (issue 5) is locked against edits and deletion, except by the users in
+# ``editors`` and only for ``fields``; the system actor (rules, the approval engine) passes.
+record_locks = Table(
+    "record_locks",
+    metadata,
+    Column("object_name", String(63), primary_key=True),
+    Column("record_id", IdType, primary_key=True),
+    Column("holder", String(100), nullable=False),  # e.g. "approval:<instance id>"
+    Column("editors", JSONType, nullable=False),  # user ids who may still edit
+    Column("fields", JSONType, nullable=False),  # the fields they may edit
+    Column("locked_at", UTCDateTime, nullable=False),
 )
 
 record_owner_history = Table(

@@ -87,6 +87,54 @@ def test_department_tree_crud(client: TestClient, unique: str) -> None:
     )
 
 
+def test_department_head_is_an_active_user_set_changed_and_audited(
+    client: TestClient, unique: str
+) -> None:
+    head = _user(client, f"head.{unique}", name="王芳")
+    other = _user(client, f"head2.{unique}")
+    r = client.post("/api/v1/departments", json={"name": f"财务部 {unique}", "head_id": head["id"]})
+    assert r.status_code == 201, r.text
+    dept = r.json()
+    assert dept["head_id"] == head["id"]
+    assert client.get(f"/api/v1/departments/{dept['id']}").json()["head_id"] == head["id"]
+    flat = client.get("/api/v1/departments").json()["data"]
+    assert [d["head_id"] for d in flat if d["id"] == dept["id"]] == [head["id"]]
+    tree = client.get("/api/v1/departments", params={"tree": "true"}).json()["data"]
+    assert [d["head_id"] for d in tree if d["id"] == dept["id"]] == [head["id"]]
+    # the head need not be a member: nobody is in this department
+    assert client.get("/api/v1/users", params={"department_id": dept["id"]}).json()["data"] == []
+
+    r = client.patch(f"/api/v1/departments/{dept['id']}", json={"head_id": other["id"]})
+    assert r.status_code == 200 and r.json()["head_id"] == other["id"]
+    r = client.get("/api/v1/audit", params={"target_id": dept["id"], "limit": 10})
+    entries = {e["action"]: e["details"] for e in r.json()["data"]}
+    assert entries["department.create"]["head_id"] == head["id"]
+    assert entries["department.update"] == {"changes": {"head_id": [head["id"], other["id"]]}}
+    r = client.patch(f"/api/v1/departments/{dept['id']}", json={"head_id": None})
+    assert r.status_code == 200 and r.json()["head_id"] is None
+
+
+def test_a_department_head_must_exist_and_be_active(client: TestClient, unique: str) -> None:
+    gone = _user(client, f"gone.{unique}")
+    assert client.patch(f"/api/v1/users/{gone['id']}", json={"is_active": False}).status_code == 200
+    dept = client.post("/api/v1/departments", json={"name": f"法务部 {unique}"}).json()
+    assert dept["head_id"] is None
+    cases = [
+        (gone["id"], "USER_DISABLED"),
+        ("not-a-uuid", "REFERENCE_NOT_FOUND"),
+        ("00000000-0000-7000-8000-000000000000", "REFERENCE_NOT_FOUND"),
+        (42, "REFERENCE_NOT_FOUND"),
+    ]
+    for value, code in cases:
+        r = client.patch(f"/api/v1/departments/{dept['id']}", json={"head_id": value})
+        assert r.status_code == 422, (value, r.text)
+        assert r.json()["code"] == "INVALID_DEPARTMENT"
+        assert [(e["field"], e["code"]) for e in r.json()["errors"]] == [("head_id", code)]
+    r = client.post("/api/v1/departments", json={"name": f"x {unique}", "head_id": gone["id"]})
+    assert r.status_code == 422 and r.json()["errors"][0]["code"] == "USER_DISABLED"
+    assert client.get(f"/api/v1/departments/{dept['id']}").json()["head_id"] is None
+
+
 def test_roles_crud_with_grants_and_field_permissions(client: TestClient, unique: str) -> None:
     name = f"telesales_{unique}"
     body = {

@@ -1,0 +1,1 @@
+"""Approval flows: definitions, instances, tasks, actions, record locking (see README.md)."""

@@ -34,6 +34,7 @@ from accord.core.ids import parse_id
 from accord.db import tables as t
 from accord.meta.model import FieldDef, ObjectDef
 from accord.meta.registry import Registry, load
+from accord.records import locks
 from accord.records.codec import ObjectCodec, codec
 from accord.records.events import write_history
 
@@ -155,6 +156,8 @@ def erase_person(ctx: Context, **who: Any) -> list[dict[str, Any]]:
     for c, row in _subjects(ctx, reg, **who):
         rid = str(row["id"])
         fields = personal_fields(c.obj)
+        # Refused while the record is under approval: withdraw or finish the approval first.
+        locks.check_write(ctx, c.obj.name, rid, [f.name for f in fields])
         old = c.decode(row)
         values: dict[str, Any] = {}
         for f in fields:

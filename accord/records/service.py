@@ -19,7 +19,7 @@ from accord.db import tables as t
 from accord.meta.fieldtypes.base import FieldValueError
 from accord.meta.registry import Registry, load
 from accord.query import decode_cursor
-from accord.records import access, page_plans, writer
+from accord.records import access, locks, page_plans, writer
 from accord.records.codec import ObjectCodec, codec
 from accord.records.json_rows import json_rows, raw_columns
 from accord.records.prepare import Row
@@ -450,6 +450,9 @@ def _upsert(
     created = writer.create_rows(ctx, reg, c, [rows[i] for i in new], indices=new)
     for r in created:
         results[r.index] = _result(r, "created")
+    matched = [existing[v] for v in keyed.values() if v in existing]
+    # One query for the batch's locks; a locked row then fails alone in update_row.
+    held = {} if ctx.actor.is_system or not matched else locks.locked_ids(ctx, c.obj.name, matched)
     for i, value in keyed.items():
         if value not in existing:
             continue
@@ -465,6 +468,7 @@ def _upsert(
                     changes,
                     data.get("version"),
                     require_version=False,
+                    held_locks=held,
                 )
             results[i] = RowResult(i, "updated", existing[value])
         except AccordError as exc:

@@ -17,7 +17,7 @@ from accord.auth import audit, org, teams
 from accord.core.context import Context
 from accord.db import tables as t
 from accord.meta.registry import load
-from accord.records import events
+from accord.records import events, locks
 from accord.records.codec import codec
 from accord.records.service import access_record
 
@@ -99,6 +99,12 @@ def transfer_user_records(
         n = ctx.conn.execute(select(func.count()).select_from(ids.subquery())).scalar_one()
         if not n:
             continue
+        rids = [str(r) for r in ctx.conn.execute(ids).scalars()]
+        if not ctx.actor.is_system:
+            # A record under approval keeps its owner: the whole transfer is refused, naming it.
+            held = locks.locked_ids(ctx, name, rids)
+            for rid in held:
+                locks.check_write(ctx, name, rid, ["owner_id"], known=held)
         h, oh = t.record_history, t.record_owner_history
         ctx.conn.execute(
             insert(oh).from_select(
@@ -137,7 +143,6 @@ def transfer_user_records(
                 ).where(tbl.c.owner_id == src),
             )
         )
-        rids = [str(r) for r in ctx.conn.execute(ids).scalars()]
         payload = {"fields": ["owner_id"], "changes": {"owner_id": [src, dst]}}
         events.write_outbox(ctx, name, "updated", [(r, payload) for r in rids], now)
         ctx.conn.execute(

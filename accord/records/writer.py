@@ -19,7 +19,7 @@ from accord.core.errors import Conflict, FieldError, Invalid, NotFound, Precondi
 from accord.db.types import IdType
 from accord.meta.fieldtypes.relations import link_table_name
 from accord.meta.registry import Registry
-from accord.records import numbering, rollups
+from accord.records import locks, numbering, rollups
 from accord.records.codec import ObjectCodec
 from accord.records.copy import bulk_insert
 from accord.records.events import write_history, write_outbox
@@ -196,7 +196,10 @@ def update_row(
     expected_version: int | None,
     *,
     require_version: bool = True,
+    held_locks: Mapping[str, locks.Lock] | None = None,
 ) -> dict[str, Any]:
+    """``held_locks``: the batch's record locks when the caller fetched them at once
+    (``locks.locked_ids``); otherwise the lock is looked up here."""
     now = ctx.clock.now()
     ectx = eval_context(ctx)
     current_row = load_for_write(ctx, codec, rid)
@@ -220,6 +223,17 @@ def update_row(
     r = coerce_input(codec, data, 0, creating=False, company_currency=ctx.settings.company_currency)
     if r.malformed:
         raise Invalid("VALIDATION_FAILED", "The record is not valid.", r.errors)
+    owner_change = "owner_id" in r.system and r.system["owner_id"] != current_row.get("owner_id")
+    # The fields this write would really change (a form sent back whole changes only what
+    # differs); many-to-many fields sent count as changed, comparing them would cost a query.
+    touched = [k for k, v in r.values.items() if v != current.get(k)] + list(r.links)
+    locks.check_write(
+        ctx,
+        codec.obj.name,
+        rid,
+        [*touched, "owner_id"] if owner_change else touched,
+        known=held_locks,
+    )
     fields_ok = r.ok
     merged = {k: current.get(k) for k in codec.fields} | r.values
     compute_formulas(codec, merged, ectx)
@@ -240,7 +254,6 @@ def update_row(
         check_unique(ctx, codec, [r], exclude_ids={0: rid})
     if not r.ok:
         raise Invalid("VALIDATION_FAILED", "The record is not valid.", r.errors)
-    owner_change = "owner_id" in r.system and r.system["owner_id"] != current_row.get("owner_id")
     if not changed and not owner_change and not r.links:
         return current_row
     cols: dict[str, Any] = {}
@@ -316,6 +329,7 @@ def set_deleted(
         if deleted:
             raise NotFound("RECORD_NOT_FOUND", f"No {codec.obj.name} with id {rid}.")
         raise Conflict("RECORD_NOT_DELETED", "The record is not in the recycle bin.")
+    locks.check_write(ctx, codec.obj.name, rid, None)  # delete and restore alike
     t = codec.table
     values: dict[str, Any] = {
         "deleted_at": now if deleted else None,

@@ -37,7 +37,7 @@ from accord.auth.sessions import authenticate_session, csrf_matches, csrf_token,
 from accord.auth.tokens import authenticate as authenticate_token
 from accord.auth.tokens import touch_token
 from accord.core.context import Actor, Context, Runtime
-from accord.core.errors import AccordError, Forbidden, Unauthenticated
+from accord.core.errors import AccordError, FieldError, Forbidden, Invalid, Unauthenticated
 from accord.core.settings import Settings
 from accord.db.engine import unit_of_work
 
@@ -237,3 +237,23 @@ class UnitOfWorkRoute(APIRoute):
 def api_router(**kwargs: Any) -> APIRouter:
     """An ``APIRouter`` whose routes may take ``ctx: ReadCtx`` / ``ctx: WriteCtx``."""
     return APIRouter(route_class=UnitOfWorkRoute, **kwargs)
+
+
+def expected_version(if_match: str | None, body: Any) -> int | None:
+    """The version a change expects: ``If-Match`` (a plain or weak ETag) or the body's
+    ``version`` (taken out of the body); None when neither is given."""
+    raw: Any = body.pop("version", None) if isinstance(body, dict) else None
+    if if_match is not None:
+        raw = if_match.strip().removeprefix("W/").strip('"')
+    if raw is None:
+        return None
+    try:
+        if isinstance(raw, bool):
+            raise ValueError
+        return int(raw)
+    except (TypeError, ValueError):
+        raise Invalid(
+            "INVALID_VERSION",
+            "The version (If-Match) must be an integer.",
+            [FieldError("version", "INVALID_TYPE", "expected an integer")],
+        ) from None

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import Body, Header, Request
 from starlette.responses import Response
 
-from accord.api.deps import ReadCtx, WriteCtx, api_router
+from accord.api.deps import ReadCtx, WriteCtx, api_router, expected_version
 from accord.api.responses import json_response
 from accord.core.errors import BadRequest
 from accord.workflow import actions, inbox
@@ -17,18 +17,6 @@ from accord.workflow import service as flows
 router = api_router(prefix="/api/v1", tags=["approvals"])
 
 Json = Annotated[Any, Body()]
-
-
-def _version(if_match: str | None, body: Any) -> int | None:
-    raw: Any = body.pop("version", None) if isinstance(body, dict) else None
-    if if_match is not None:
-        raw = if_match.strip().removeprefix("W/").strip('"')
-    if raw is None:
-        return None
-    try:
-        return int(raw)
-    except (TypeError, ValueError):
-        raise BadRequest("INVALID_VERSION", "The version must be a whole number.") from None
 
 
 # --- flows -----------------------------------------------------------------------------------
@@ -64,7 +52,7 @@ def get_flow(ctx: ReadCtx, ref: str) -> Response:
 def update_flow(
     ctx: WriteCtx, ref: str, body: Json, if_match: Annotated[str | None, Header()] = None
 ) -> Response:
-    version = _version(if_match, body)
+    version = expected_version(if_match, body)
     return json_response(flows.update_flow(ctx, ref, body, version=version))
 
 

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import Body, Header, Request
 from starlette.responses import Response
 
-from accord.api.deps import ReadCtx, WriteCtx, api_router
+from accord.api.deps import ReadCtx, WriteCtx, api_router, expected_version
 from accord.api.responses import json_response
 from accord.automation import service as automation
 from accord.core.errors import BadRequest
@@ -23,18 +23,6 @@ def _int(raw: str | None, name: str, default: int | None) -> int | None:
         return int(raw)
     except ValueError:
         raise BadRequest("INVALID_PARAMETER", f"{name} must be a whole number.") from None
-
-
-def _version(if_match: str | None, body: dict[str, Any]) -> int | None:
-    raw: Any = body.pop("version", None)
-    if if_match is not None:
-        raw = if_match.strip().removeprefix("W/").strip('"')
-    if raw is None:
-        return None
-    try:
-        return int(raw)
-    except (TypeError, ValueError):
-        raise BadRequest("INVALID_VERSION", "The version must be a whole number.") from None
 
 
 @router.get("/rules", summary="List rules (?object=)")
@@ -81,7 +69,7 @@ def update_rule(
     body: Annotated[dict[str, Any], Body()],
     if_match: Annotated[str | None, Header()] = None,
 ) -> Response:
-    version = _version(if_match, body)
+    version = expected_version(if_match, body)
     return json_response(automation.update_rule(ctx, ref, body, version=version).to_json())
 
 

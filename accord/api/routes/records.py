@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import Body, Header, Request
 from starlette.responses import Response
 
-from accord.api.deps import ReadCtx, WriteCtx, api_router
+from accord.api.deps import ReadCtx, WriteCtx, api_router, expected_version
 from accord.api.responses import json_response
 from accord.core.errors import BadRequest, FieldError, Invalid, PayloadTooLarge
 from accord.records import service as records
@@ -122,24 +122,6 @@ def get(ctx: ReadCtx, object: str, id: str) -> Response:
     return json_response(rec, headers=_etag(rec))
 
 
-def _version(if_match: str | None, body: dict[str, Any]) -> int | None:
-    raw: Any = body.pop("version", None)
-    if if_match is not None:
-        raw = if_match.strip().removeprefix("W/").strip('"')
-    if raw is None:
-        return None
-    try:
-        if isinstance(raw, bool):
-            raise ValueError
-        return int(raw)
-    except (TypeError, ValueError):
-        raise Invalid(
-            "INVALID_VERSION",
-            "The version (If-Match) must be an integer.",
-            [FieldError("version", "INVALID_TYPE", "expected an integer")],
-        ) from None
-
-
 @router.patch("/{object}/{id}", summary="Update a record (needs If-Match or version)")
 def patch(
     ctx: WriteCtx,
@@ -148,7 +130,7 @@ def patch(
     body: Annotated[dict[str, Any], Body()],
     if_match: Annotated[str | None, Header()] = None,
 ) -> Response:
-    version = _version(if_match, body)
+    version = expected_version(if_match, body)
     rec = records.update(ctx, object, id, body, version=version)
     return json_response(records.to_json(ctx, object, rec), headers=_etag(rec))
 
